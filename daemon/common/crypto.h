@@ -1,0 +1,30 @@
+// Hashes, HMACs and random identifiers over OpenSSL. Thread-safe.
+#ifndef GATEKEEPER_DAEMON_COMMON_CRYPTO_H_
+#define GATEKEEPER_DAEMON_COMMON_CRYPTO_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace gatekeeper {
+
+// Raw 32-byte digests.
+std::string Sha256(std::string_view data);
+std::string HmacSha256(std::string_view key, std::string_view data);
+
+std::string ToHex(std::string_view bytes);
+// Fails on odd length or non-hex characters.
+absl::StatusOr<std::string> FromHex(std::string_view hex);
+
+// A time-ordered unique id: prefix, 12 hex digits of milliseconds since the
+// epoch, 20 hex digits of randomness (e.g. "dec_0193a1b2c3d4e5f6...").
+std::string NewId(std::string_view prefix);
+
+// Cryptographically random bytes; aborts if the CSPRNG fails (never returns
+// predictable bytes).
+std::string RandomBytes(size_t n);
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_COMMON_CRYPTO_H_

@@ -1,0 +1,51 @@
+// Phone numbers: parsing (libphonenumber, default region JP), masking and
+// pseudonymisation. A number in clear never leaves this module except as the
+// E.164 string handed back to the caller; error messages never echo it.
+// Thread-safe.
+#ifndef GATEKEEPER_DAEMON_COMMON_PHONE_H_
+#define GATEKEEPER_DAEMON_COMMON_PHONE_H_
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace gatekeeper {
+
+struct ParsedPhone {
+  std::string e164;    // "+819012345678"; sensitive
+  std::string masked;  // "+81 90-****-5678"; safe to store and show
+};
+
+// Accepts any common Japanese format ("090-1234-5678", "03 1234 5678",
+// full-width digits) or E.164. InvalidArgument if it is not a valid number.
+absl::StatusOr<ParsedPhone> ParsePhone(std::string_view input);
+
+// Keyed pseudonyms: HMAC-SHA256 under a 32-byte secret kept in data_dir.
+// Equal numbers give equal pseudonyms; without the key a pseudonym cannot be
+// brute-forced back to the (small) space of phone numbers.
+class Pseudonymizer {
+ public:
+  // Reads the key file, or creates it (mode 0600, 32 random bytes) when it
+  // does not exist. Fails if the file exists with another size or is readable
+  // by group or others.
+  static absl::StatusOr<Pseudonymizer> LoadOrCreate(
+      const std::filesystem::path& key_file);
+  static Pseudonymizer ForTesting(std::string key) {
+    return Pseudonymizer(std::move(key));
+  }
+
+  // Raw 32 bytes.
+  std::string Pseudonym(std::string_view e164) const;
+  // HMAC of arbitrary bytes (used to fingerprint requests that hold numbers).
+  std::string Mac(std::string_view data) const;
+
+ private:
+  explicit Pseudonymizer(std::string key) : key_(std::move(key)) {}
+  std::string key_;
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_COMMON_PHONE_H_

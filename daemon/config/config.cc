@@ -1,0 +1,308 @@
+#include "daemon/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "daemon/common/strings.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+
+namespace gatekeeper {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::EnumDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+constexpr uint32_t kDefaultMaxBatch = 512;
+
+class YamlToProto {
+ public:
+  explicit YamlToProto(std::string_view source) : source_(source) {}
+
+  absl::Status Message(const YAML::Node& node, const std::string& path,
+                       google::protobuf::Message* msg) {
+    if (!node.IsMap()) {
+      return Error(node, path, "expected a mapping");
+    }
+    const Descriptor* desc = msg->GetDescriptor();
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.as<std::string>();
+      const std::string child = path.empty() ? key : path + "." + key;
+      const FieldDescriptor* field = desc->FindFieldByName(key);
+      if (field == nullptr) {
+        return Error(kv.first, child, "unknown key");
+      }
+      if (!seen.insert(key).second) {
+        return Error(kv.first, child, "duplicate key");
+      }
+      absl::Status s = Field(kv.second, child, field, msg);
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Field(const YAML::Node& node, const std::string& path,
+                     const FieldDescriptor* field,
+                     google::protobuf::Message* msg) {
+    if (node.IsNull()) return absl::OkStatus();
+    if (field->is_repeated()) {
+      if (!node.IsSequence()) return Error(node, path, "expected a list");
+      for (size_t i = 0; i < node.size(); ++i) {
+        absl::Status s =
+            Element(node[i], StrCat(path, "[", i, "]"), field, msg);
+        if (!s.ok()) return s;
+      }
+      return absl::OkStatus();
+    }
+    return Element(node, path, field, msg);
+  }
+
+  absl::Status Element(const YAML::Node& node, const std::string& path,
+                       const FieldDescriptor* field,
+                       google::protobuf::Message* msg) {
+    const Reflection* r = msg->GetReflection();
+    const bool rep = field->is_repeated();
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      google::protobuf::Message* sub =
+          rep ? r->AddMessage(msg, field) : r->MutableMessage(msg, field);
+      return Message(node, path, sub);
+    }
+    if (!node.IsScalar()) return Error(node, path, "expected a scalar");
+    const std::string text = node.Scalar();
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        rep ? r->AddString(msg, field, text) : r->SetString(msg, field, text);
+        return absl::OkStatus();
+      case FieldDescriptor::CPPTYPE_UINT32: {
+        uint32_t v;
+        if (!absl::SimpleAtoi(text, &v)) {
+          return Error(node, path, "expected a non-negative integer");
+        }
+        rep ? r->AddUInt32(msg, field, v) : r->SetUInt32(msg, field, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_BOOL: {
+        bool v;
+        if (!absl::SimpleAtob(text, &v)) {
+          return Error(node, path, "expected true or false");
+        }
+        rep ? r->AddBool(msg, field, v) : r->SetBool(msg, field, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const EnumDescriptor* e = field->enum_type();
+        // PURPOSE_AD_INSERT may be written AD_INSERT; *_UNSPECIFIED never.
+        std::vector<std::string> allowed;
+        for (int i = 0; i < e->value_count(); ++i) {
+          const auto* v = e->value(i);
+          if (v->number() == 0) continue;
+          std::string shortname(
+              absl::StripPrefix(v->name(), SnakePrefix(e->name())));
+          allowed.push_back(shortname);
+          if (text == shortname || text == v->name()) {
+            rep ? r->AddEnumValue(msg, field, v->number())
+                : r->SetEnumValue(msg, field, v->number());
+            return absl::OkStatus();
+          }
+        }
+        return Error(node, path,
+                     StrCat("unknown value \"", text,
+                                  "\" (expected one of ",
+                                  absl::StrJoin(allowed, ", "), ")"));
+      }
+      default:
+        return Error(node, path, "unsupported field type");
+    }
+  }
+
+  // "ConsentChannel" -> "CONSENT_CHANNEL_".
+  static std::string SnakePrefix(std::string_view camel) {
+    std::string out;
+    for (size_t i = 0; i < camel.size(); ++i) {
+      const char c = camel[i];
+      if (i > 0 && absl::ascii_isupper(c)) out.push_back('_');
+      out.push_back(absl::ascii_toupper(c));
+    }
+    out.push_back('_');
+    return out;
+  }
+
+  absl::Status Error(const YAML::Node& node, const std::string& path,
+                     std::string_view what) const {
+    const YAML::Mark mark = node.Mark();
+    std::string where(source_);
+    if (mark.line >= 0) StrAppend(&where, ":", mark.line + 1);
+    return absl::InvalidArgumentError(
+        StrCat(where, ": ", path.empty() ? "(top level)" : path, ": ",
+                     what));
+  }
+
+  std::string_view source_;
+};
+
+absl::Status Invalid(std::string_view key, std::string_view what) {
+  return absl::InvalidArgumentError(StrCat(key, ": ", what));
+}
+
+bool IsIdentifier(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfigYaml(std::string_view yaml,
+                                       std::string_view source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        StrCat(source, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  Config config;
+  if (!root.IsDefined() || root.IsNull()) {
+    return absl::InvalidArgumentError(StrCat(source, ": empty file"));
+  }
+  try {
+    absl::Status s = YamlToProto(source).Message(root, "", &config);
+    if (!s.ok()) return s;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        StrCat(source, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return config;
+}
+
+absl::StatusOr<int> ParseUtcOffset(std::string_view text) {
+  // [+-]HH:MM
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') ||
+      text[3] != ':') {
+    return absl::InvalidArgumentError("expected [+-]HH:MM, e.g. \"+09:00\"");
+  }
+  int hh, mm;
+  if (!absl::SimpleAtoi(AsAbsl(text.substr(1, 2)), &hh) ||
+      !absl::SimpleAtoi(AsAbsl(text.substr(4, 2)), &mm) || hh > 14 || mm > 59) {
+    return absl::InvalidArgumentError("expected [+-]HH:MM, e.g. \"+09:00\"");
+  }
+  const int seconds = hh * 3600 + mm * 60;
+  return text[0] == '-' ? -seconds : seconds;
+}
+
+absl::Status ValidateConfig(Config& config) {
+  if (config.listen().empty()) return Invalid("listen", "is required");
+  if (config.listen().rfind(':') == std::string::npos) {
+    return Invalid("listen", "expected host:port");
+  }
+  if (config.data_dir().empty()) return Invalid("data_dir", "is required");
+  if (config.utc_offset().empty()) config.set_utc_offset("+09:00");
+  if (auto off = ParseUtcOffset(config.utc_offset()); !off.ok()) {
+    return Invalid("utc_offset", std::string(off.status().message()));
+  }
+  if (config.max_batch() == 0) config.set_max_batch(kDefaultMaxBatch);
+  if (config.max_batch() > 10000) {
+    return Invalid("max_batch", "must be at most 10000");
+  }
+  if (config.solicitation_statement().empty()) {
+    config.set_solicitation_statement(
+        "本日は、サービスのご契約のご案内(勧誘)のためにお電話いたしました。");
+  }
+  if (config.companies_size() == 0) {
+    return Invalid("companies", "at least one company is required");
+  }
+  std::set<std::string> companies;
+  for (int i = 0; i < config.companies_size(); ++i) {
+    const auto& c = config.companies(i);
+    const std::string key = StrCat("companies[", i, "]");
+    if (!IsIdentifier(c.id())) {
+      return Invalid(key + ".id",
+                     "is required: 1-64 characters of [A-Za-z0-9._-]");
+    }
+    if (!companies.insert(c.id()).second) {
+      return Invalid(key + ".id", StrCat("duplicate id \"", c.id(), "\""));
+    }
+    // Seller disclosures (特定商取引法 Art. 16, Art. 11) need all four.
+    if (c.legal_name().empty()) return Invalid(key + ".legal_name", "is required");
+    if (c.address().empty()) return Invalid(key + ".address", "is required");
+    if (c.phone().empty()) return Invalid(key + ".phone", "is required");
+    if (c.representative().empty()) {
+      return Invalid(key + ".representative", "is required");
+    }
+  }
+  std::set<std::string> notices;
+  for (int i = 0; i < config.notices_size(); ++i) {
+    const auto& n = config.notices(i);
+    const std::string key = StrCat("notices[", i, "]");
+    if (!IsIdentifier(n.id())) {
+      return Invalid(key + ".id",
+                     "is required: 1-64 characters of [A-Za-z0-9._-]");
+    }
+    if (!notices.insert(n.id()).second) {
+      return Invalid(key + ".id", StrCat("duplicate id \"", n.id(), "\""));
+    }
+    if (n.purpose() == gatekeeper::v1::PURPOSE_UNSPECIFIED) {
+      return Invalid(key + ".purpose", "is required");
+    }
+    if (n.company_ids_size() == 0) {
+      return Invalid(key + ".company_ids", "at least one company is required");
+    }
+    for (int j = 0; j < n.company_ids_size(); ++j) {
+      if (companies.count(n.company_ids(j)) == 0) {
+        return Invalid(StrCat(key, ".company_ids[", j, "]"),
+                       StrCat("unknown company \"", n.company_ids(j),
+                                    "\""));
+      }
+    }
+    if (n.text().empty()) return Invalid(key + ".text", "is required");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(StrCat(path, ": cannot read file"));
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto config = ParseConfigYaml(buf.str(), path);
+  if (!config.ok()) return config.status();
+  absl::Status s = ValidateConfig(*config);
+  if (!s.ok()) {
+    return absl::InvalidArgumentError(StrCat(path, ": ", s.message()));
+  }
+  return config;
+}
+
+ConfigIndex::ConfigIndex(Config config) : config_(std::move(config)) {
+  for (const auto& c : config_.companies()) companies_[c.id()] = &c;
+  for (const auto& n : config_.notices()) notices_[n.id()] = &n;
+}
+
+const Company* ConfigIndex::FindCompany(std::string_view id) const {
+  auto it = companies_.find(id);
+  return it == companies_.end() ? nullptr : it->second;
+}
+
+const Notice* ConfigIndex::FindNotice(std::string_view id) const {
+  auto it = notices_.find(id);
+  return it == notices_.end() ? nullptr : it->second;
+}
+
+}  // namespace gatekeeper

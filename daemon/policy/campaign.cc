@@ -1,0 +1,52 @@
+#include "daemon/policy/campaign.h"
+
+#include "absl/status/status.h"
+#include "daemon/common/strings.h"
+
+namespace gatekeeper::policy {
+
+v1::Campaign NewDraft(const v1::CreateCampaignRequest& req, Micros now) {
+  v1::Campaign c = req.campaign();
+  c.set_state(v1::CAMPAIGN_STATE_DRAFT);
+  c.set_created_by(req.actor());
+  c.clear_approved_by();
+  c.clear_approved_at();
+  *c.mutable_created_at() = FromMicros(now);
+  return c;
+}
+
+absl::StatusOr<v1::Campaign> Approve(const v1::Campaign& current,
+                                     std::string_view approver, Micros now) {
+  if (approver.empty()) {
+    return absl::InvalidArgumentError("approver: is required");
+  }
+  if (current.state() != v1::CAMPAIGN_STATE_DRAFT) {
+    return absl::FailedPreconditionError(
+        StrCat("campaign ", current.campaign_id(), " is ",
+                     v1::CampaignState_Name(current.state()),
+                     "; only a DRAFT can be approved"));
+  }
+  if (approver == current.created_by()) {
+    return absl::FailedPreconditionError(
+        StrCat("approver: \"", approver,
+                     "\" created campaign ", current.campaign_id(),
+                     "; a second person must approve it"));
+  }
+  v1::Campaign c = current;
+  c.set_state(v1::CAMPAIGN_STATE_APPROVED);
+  c.set_approved_by(std::string(approver));
+  *c.mutable_approved_at() = FromMicros(now);
+  return c;
+}
+
+absl::StatusOr<v1::Campaign> Retire(const v1::Campaign& current) {
+  if (current.state() == v1::CAMPAIGN_STATE_RETIRED) {
+    return absl::FailedPreconditionError(StrCat(
+        "campaign ", current.campaign_id(), " is already RETIRED"));
+  }
+  v1::Campaign c = current;
+  c.set_state(v1::CAMPAIGN_STATE_RETIRED);
+  return c;
+}
+
+}  // namespace gatekeeper::policy

@@ -1,0 +1,27 @@
+// Campaign lifecycle rules: DRAFT -> APPROVED -> RETIRED, DRAFT -> RETIRED.
+// Pure functions of (campaign, actor, now); errors are FAILED_PRECONDITION
+// (fix the state first) or INVALID_ARGUMENT. Thread-safe.
+#ifndef GATEKEEPER_DAEMON_POLICY_CAMPAIGN_H_
+#define GATEKEEPER_DAEMON_POLICY_CAMPAIGN_H_
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "daemon/common/clock.h"
+#include "gatekeeper/v1/campaign_service.pb.h"
+
+namespace gatekeeper::policy {
+
+// The campaign to store for a validated CreateCampaign: state DRAFT, created
+// by the actor, approval fields cleared.
+v1::Campaign NewDraft(const v1::CreateCampaignRequest& req, Micros now);
+
+// Two-person rule: the approver must not be the creator.
+absl::StatusOr<v1::Campaign> Approve(const v1::Campaign& current,
+                                     std::string_view approver, Micros now);
+
+absl::StatusOr<v1::Campaign> Retire(const v1::Campaign& current);
+
+}  // namespace gatekeeper::policy
+
+#endif  // GATEKEEPER_DAEMON_POLICY_CAMPAIGN_H_

@@ -1,0 +1,142 @@
+#include "daemon/server/daemon.h"
+
+#include <fcntl.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include "absl/status/status.h"
+#include "daemon/common/strings.h"
+#include "daemon/server/gates.h"
+#include "daemon/server/services.h"
+#include "daemon/store/sqlite_store.h"
+
+namespace gatekeeper {
+
+// Owned pieces, in construction order (destroyed in reverse).
+struct Daemon::State {
+  ConfigIndex config;
+  const Clock& clock;
+  int lock_fd = -1;
+  std::optional<Pseudonymizer> pseudonymizer;
+  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<Gates> gates;
+  std::unique_ptr<ConsentServiceImpl> consent;
+  std::unique_ptr<CampaignServiceImpl> campaign;
+  std::unique_ptr<AuditServiceImpl> audit;
+  std::unique_ptr<InsertGateImpl> insert_gate;
+  std::unique_ptr<DialGateImpl> dial_gate;
+  std::unique_ptr<grpc::Server> server;
+  std::once_flag shutdown_once;
+
+  State(Config c, const Clock& clk) : config(std::move(c)), clock(clk) {}
+  ~State() {
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
+};
+
+namespace {
+
+// An exclusive advisory lock on data_dir/LOCK: two daemons appending to one
+// chain would fork it.
+absl::StatusOr<int> LockDataDir(const std::filesystem::path& dir) {
+  const std::string path = (dir / "LOCK").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return absl::FailedPreconditionError(StrCat(
+        "data_dir ", dir.string(), " is in use by another gatekeeperd"));
+  }
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
+                                                      const Clock& clock) {
+  auto st = std::make_unique<State>(std::move(config), clock);
+  const Config& cfg = st->config.config();
+  const std::filesystem::path dir(cfg.data_dir());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(StrCat(
+        "data_dir: cannot create ", dir.string(), ": ", ec.message()));
+  }
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  auto lock = LockDataDir(dir);
+  if (!lock.ok()) return lock.status();
+  st->lock_fd = *lock;
+
+  auto key = Pseudonymizer::LoadOrCreate(dir / "pseudonym.key");
+  if (!key.ok()) return key.status();
+  st->pseudonymizer.emplace(*std::move(key));
+
+  SqliteStoreOptions so;
+  so.path = (dir / "gatekeeper.db").string();
+  so.clock = &clock;
+  so.max_batch = cfg.max_batch();
+  auto store = SqliteStore::Open(so);
+  if (!store.ok()) return store.status();
+  st->store = *std::move(store);
+
+  ServiceDeps deps{*st->store, st->config, *st->pseudonymizer, clock};
+  st->gates = std::make_unique<Gates>(*st->store, st->config,
+                                      *st->pseudonymizer, clock);
+  st->consent = std::make_unique<ConsentServiceImpl>(deps);
+  st->campaign = std::make_unique<CampaignServiceImpl>(deps);
+  st->audit = std::make_unique<AuditServiceImpl>(deps);
+  st->insert_gate = std::make_unique<InsertGateImpl>(*st->gates);
+  st->dial_gate = std::make_unique<DialGateImpl>(*st->gates);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(cfg.listen(), grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(st->consent.get());
+  builder.RegisterService(st->campaign.get());
+  builder.RegisterService(st->audit.get());
+  builder.RegisterService(st->insert_gate.get());
+  builder.RegisterService(st->dial_gate.get());
+  st->server = builder.BuildAndStart();
+  if (st->server == nullptr || port == 0) {
+    st->store->Close();
+    return absl::UnavailableError(
+        StrCat("listen: cannot listen on ", cfg.listen()));
+  }
+  std::string address = cfg.listen().substr(0, cfg.listen().rfind(':'));
+  StrAppend(&address, ":", port);
+  auto daemon = std::unique_ptr<Daemon>(new Daemon(std::move(st)));
+  daemon->address_ = std::move(address);
+  return daemon;
+}
+
+Daemon::Daemon(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Daemon::~Daemon() { Shutdown(); }
+
+void Daemon::Shutdown(std::chrono::milliseconds grace) {
+  std::call_once(state_->shutdown_once, [&] {
+    if (auto* health = state_->server->GetHealthCheckService()) {
+      health->SetServingStatus(false);
+    }
+    state_->server->Shutdown(std::chrono::system_clock::now() + grace);
+    state_->server->Wait();
+    state_->store->Close();
+  });
+}
+
+}  // namespace gatekeeper

@@ -1,0 +1,45 @@
+// A running gatekeeper: data directory, store, services and gRPC server, built
+// from a validated Config. Shutdown order: health NOT_SERVING, stop accepting
+// and drain in-flight calls (with a deadline), close the store (flushing
+// queued audit entries). Thread-safe.
+#ifndef GATEKEEPER_DAEMON_SERVER_DAEMON_H_
+#define GATEKEEPER_DAEMON_SERVER_DAEMON_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "daemon/common/clock.h"
+#include "daemon/config/config.h"
+
+namespace gatekeeper {
+
+class Daemon {
+ public:
+  // Creates data_dir (0700) if missing, takes its lock (one daemon per
+  // data_dir), opens the key and the database, and starts serving.
+  static absl::StatusOr<std::unique_ptr<Daemon>> Start(
+      Config config, const Clock& clock = SystemClock::Get());
+  ~Daemon();
+
+  // The bound address, with the port actually chosen when listen used port 0.
+  const std::string& address() const { return address_; }
+
+  // Idempotent. In-flight calls get `grace` to finish; then they are
+  // cancelled.
+  void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(8));
+
+  struct State;
+
+ private:
+  explicit Daemon(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+  std::string address_;
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_SERVER_DAEMON_H_

@@ -1,0 +1,169 @@
+#include "daemon/server/gates.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "daemon/common/strings.h"
+#include "daemon/common/crypto.h"
+#include "daemon/policy/decide.h"
+#include "daemon/policy/validate.h"
+#include "gatekeeper/v1/audit_payload.pb.h"
+
+namespace gatekeeper {
+namespace {
+
+// Looks the campaign up; a read failure is reported through `error`.
+std::optional<v1::Campaign> FindCampaign(Store& store, std::string_view id,
+                                         absl::Status* error) {
+  auto c = store.GetCampaign(id);
+  if (!c.ok()) {
+    *error = c.status();
+    return std::nullopt;
+  }
+  return *std::move(c);
+}
+
+v1::Decision ToDecision(const policy::Outcome& o, Micros now) {
+  v1::Decision d;
+  d.set_decision_id(NewId("dec_"));
+  d.set_verdict(o.verdict);
+  for (v1::Reason r : o.reasons) d.add_reasons(r);
+  d.set_consent_id(o.consent_id);
+  d.set_explanation(o.explanation);
+  *d.mutable_decided_at() = FromMicros(now);
+  return d;
+}
+
+std::string PayloadJson(const v1::DecisionPayload& p) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(p, &out, opts);
+  return out;
+}
+
+void FillPayload(const v1::Decision& d, v1::DecisionPayload& p) {
+  p.set_decision_id(d.decision_id());
+  p.set_verdict(d.verdict());
+  *p.mutable_reasons() = d.reasons();
+  p.set_consent_id(d.consent_id());
+  p.set_policy_version(policy::kPolicyVersion);
+}
+
+}  // namespace
+
+void Gates::CheckInsert(const v1::CheckInsertRequest& req, InsertDone done) {
+  if (absl::Status s = policy::ValidateCheckInsert(req); !s.ok()) {
+    return done(s);
+  }
+  const Micros now = clock_.Now();
+  absl::Status read_error;
+  std::optional<v1::Campaign> campaign =
+      FindCampaign(store_, req.campaign_id(), &read_error);
+  policy::Outcome outcome;
+  if (!read_error.ok()) {
+    outcome = policy::InternalError(std::string(read_error.message()));
+  } else {
+    std::vector<ConsentFact> consents;
+    if (campaign.has_value()) {
+      auto facts = store_.ConsentsOfCustomer(
+          req.customer_id(), v1::PURPOSE_AD_INSERT, campaign->company_id());
+      if (!facts.ok()) read_error = facts.status();
+      else consents = *std::move(facts);
+    }
+    outcome = read_error.ok()
+                  ? policy::DecideInsert(campaign ? &*campaign : nullptr,
+                                         consents, now)
+                  : policy::InternalError(std::string(read_error.message()));
+  }
+  auto decision = std::make_shared<v1::Decision>(ToDecision(outcome, now));
+  v1::DecisionPayload p;
+  FillPayload(*decision, p);
+  p.set_purpose(v1::PURPOSE_AD_INSERT);
+  p.set_campaign_id(req.campaign_id());
+  if (campaign.has_value()) p.set_company_id(campaign->company_id());
+  p.set_customer_id(req.customer_id());
+  p.set_print_run_id(req.print_run_id());
+  p.set_document_id(req.document_id());
+  std::string actor = req.print_run_id().empty()
+                          ? std::string("insert-gate")
+                          : StrCat("print-run:", req.print_run_id());
+  store_.AppendAsync(
+      {"decision.insert", std::move(actor), req.customer_id(), PayloadJson(p)},
+      [decision, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
+        if (!seq.ok()) {
+          return done(absl::UnavailableError(StrCat(
+              "the decision could not be logged, so none is given: ",
+              seq.status().message())));
+        }
+        decision->set_audit_seq(*seq);
+        done(std::move(*decision));
+      });
+}
+
+void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
+  auto phone = policy::ValidateCheckDial(req);
+  if (!phone.ok()) return done(phone.status());
+  const Micros now = clock_.Now();
+  const std::string pseudonym = pseudonymizer_.Pseudonym(phone->e164);
+  absl::Status read_error;
+  std::optional<v1::Campaign> campaign =
+      FindCampaign(store_, req.campaign_id(), &read_error);
+  auto response = std::make_shared<v1::CheckDialResponse>();
+  policy::Outcome outcome;
+  if (!read_error.ok()) {
+    outcome = policy::InternalError(std::string(read_error.message()));
+  } else {
+    std::vector<ConsentFact> consents;
+    if (campaign.has_value()) {
+      auto facts =
+          req.customer_id().empty()
+              ? store_.ConsentsOfPhone(pseudonym, v1::PURPOSE_TELEMARKETING,
+                                       campaign->company_id())
+              : store_.ConsentsOfCustomer(req.customer_id(),
+                                          v1::PURPOSE_TELEMARKETING,
+                                          campaign->company_id());
+      if (!facts.ok()) read_error = facts.status();
+      else consents = *std::move(facts);
+      // What the agent must say first (特定商取引法 Art. 16).
+      v1::Disclosure* d = response->mutable_disclosure();
+      if (const Company* co = config_.FindCompany(campaign->company_id())) {
+        d->set_seller_name(co->legal_name());
+        d->set_seller_address(co->address());
+        d->set_seller_phone(co->phone());
+      }
+      d->set_goods_type(campaign->goods_type());
+      d->set_solicitation_statement(config_.config().solicitation_statement());
+    }
+    outcome = read_error.ok()
+                  ? policy::DecideDial(campaign ? &*campaign : nullptr,
+                                       {req.customer_id(), pseudonym},
+                                       consents, now)
+                  : policy::InternalError(std::string(read_error.message()));
+  }
+  *response->mutable_decision() = ToDecision(outcome, now);
+  v1::DecisionPayload p;
+  FillPayload(response->decision(), p);
+  p.set_purpose(v1::PURPOSE_TELEMARKETING);
+  p.set_campaign_id(req.campaign_id());
+  if (campaign.has_value()) p.set_company_id(campaign->company_id());
+  p.set_customer_id(req.customer_id());
+  p.set_agent_id(req.agent_id());
+  p.set_phone_hmac(ToHex(pseudonym));
+  p.set_phone_masked(phone->masked);
+  std::string actor = req.agent_id().empty()
+                          ? std::string("dial-gate")
+                          : StrCat("agent:", req.agent_id());
+  store_.AppendAsync(
+      {"decision.dial", std::move(actor), req.customer_id(), PayloadJson(p)},
+      [response, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
+        if (!seq.ok()) {
+          return done(absl::UnavailableError(StrCat(
+              "the decision could not be logged, so none is given: ",
+              seq.status().message())));
+        }
+        response->mutable_decision()->set_audit_seq(*seq);
+        done(std::move(*response));
+      });
+}
+
+}  // namespace gatekeeper

@@ -1,0 +1,46 @@
+// The decision path shared by InsertGate and DialGate: read the state, ask the
+// pure policy, log the decision, and answer only once the log entry is durable.
+// Fails closed: a read failure becomes BLOCK/REASON_INTERNAL_ERROR, an audit
+// failure an error status; never ALLOW. Thread-safe.
+#ifndef GATEKEEPER_DAEMON_SERVER_GATES_H_
+#define GATEKEEPER_DAEMON_SERVER_GATES_H_
+
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "daemon/common/clock.h"
+#include "daemon/common/phone.h"
+#include "daemon/config/config.h"
+#include "daemon/store/store.h"
+#include "gatekeeper/v1/dial_gate.pb.h"
+#include "gatekeeper/v1/insert_gate.pb.h"
+
+namespace gatekeeper {
+
+class Gates {
+ public:
+  Gates(Store& store, const ConfigIndex& config,
+        const Pseudonymizer& pseudonymizer, const Clock& clock)
+      : store_(store),
+        config_(config),
+        pseudonymizer_(pseudonymizer),
+        clock_(clock) {}
+
+  using InsertDone = std::function<void(absl::StatusOr<v1::Decision>)>;
+  using DialDone = std::function<void(absl::StatusOr<v1::CheckDialResponse>)>;
+
+  // `done` runs exactly once, possibly on another thread. Malformed requests
+  // get INVALID_ARGUMENT before anything is logged.
+  void CheckInsert(const v1::CheckInsertRequest& req, InsertDone done);
+  void CheckDial(const v1::CheckDialRequest& req, DialDone done);
+
+ private:
+  Store& store_;
+  const ConfigIndex& config_;
+  const Pseudonymizer& pseudonymizer_;
+  const Clock& clock_;
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_SERVER_GATES_H_

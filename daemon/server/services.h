@@ -1,0 +1,111 @@
+// The gRPC services. Glue only: convert, validate (policy/validate.h), call the
+// store or the gates, map the status (ToGrpcStatus). Thread-safe.
+#ifndef GATEKEEPER_DAEMON_SERVER_SERVICES_H_
+#define GATEKEEPER_DAEMON_SERVER_SERVICES_H_
+
+#include "absl/status/status.h"
+#include "daemon/common/clock.h"
+#include "daemon/common/phone.h"
+#include "daemon/config/config.h"
+#include "daemon/server/gates.h"
+#include "daemon/store/store.h"
+#include "gatekeeper/v1/audit_service.grpc.pb.h"
+#include "gatekeeper/v1/campaign_service.grpc.pb.h"
+#include "gatekeeper/v1/consent_service.grpc.pb.h"
+#include "gatekeeper/v1/dial_gate.grpc.pb.h"
+#include "gatekeeper/v1/insert_gate.grpc.pb.h"
+
+namespace gatekeeper {
+
+// absl and gRPC share code numbers; the message is kept.
+grpc::Status ToGrpcStatus(const absl::Status& s);
+
+// Everything a service needs; owned by the Daemon, outlives the services.
+struct ServiceDeps {
+  Store& store;
+  const ConfigIndex& config;
+  const Pseudonymizer& pseudonymizer;
+  const Clock& clock;
+};
+
+class ConsentServiceImpl final : public v1::ConsentService::Service {
+ public:
+  explicit ConsentServiceImpl(ServiceDeps deps) : deps_(deps) {}
+  grpc::Status RecordConsent(grpc::ServerContext*,
+                             const v1::RecordConsentRequest* req,
+                             v1::ConsentRecord* resp) override;
+  grpc::Status WithdrawConsent(grpc::ServerContext*,
+                               const v1::WithdrawConsentRequest* req,
+                               v1::WithdrawConsentResponse* resp) override;
+  grpc::Status ListConsents(grpc::ServerContext*,
+                            const v1::ListConsentsRequest* req,
+                            v1::ListConsentsResponse* resp) override;
+
+ private:
+  ServiceDeps deps_;
+};
+
+class CampaignServiceImpl final : public v1::CampaignService::Service {
+ public:
+  explicit CampaignServiceImpl(ServiceDeps deps) : deps_(deps) {}
+  grpc::Status CreateCampaign(grpc::ServerContext*,
+                              const v1::CreateCampaignRequest* req,
+                              v1::Campaign* resp) override;
+  grpc::Status ApproveCampaign(grpc::ServerContext*,
+                               const v1::ApproveCampaignRequest* req,
+                               v1::Campaign* resp) override;
+  grpc::Status RetireCampaign(grpc::ServerContext*,
+                              const v1::RetireCampaignRequest* req,
+                              v1::Campaign* resp) override;
+  grpc::Status GetCampaign(grpc::ServerContext*,
+                           const v1::GetCampaignRequest* req,
+                           v1::Campaign* resp) override;
+  grpc::Status ListCampaigns(grpc::ServerContext*,
+                             const v1::ListCampaignsRequest* req,
+                             v1::ListCampaignsResponse* resp) override;
+
+ private:
+  ServiceDeps deps_;
+};
+
+class AuditServiceImpl final : public v1::AuditService::Service {
+ public:
+  explicit AuditServiceImpl(ServiceDeps deps) : deps_(deps) {}
+  grpc::Status QueryAudit(grpc::ServerContext* ctx,
+                          const v1::QueryAuditRequest* req,
+                          grpc::ServerWriter<v1::AuditEntry>* writer) override;
+  grpc::Status VerifyAudit(grpc::ServerContext*,
+                           const v1::VerifyAuditRequest* req,
+                           v1::VerifyAuditResponse* resp) override;
+
+ private:
+  ServiceDeps deps_;
+};
+
+// The check RPCs use the callback API: no thread waits while the decision's
+// audit entry is committed.
+class InsertGateImpl final : public v1::InsertGate::CallbackService {
+ public:
+  explicit InsertGateImpl(Gates& gates) : gates_(gates) {}
+  grpc::ServerUnaryReactor* CheckInsert(grpc::CallbackServerContext* ctx,
+                                        const v1::CheckInsertRequest* req,
+                                        v1::Decision* resp) override;
+
+ private:
+  Gates& gates_;
+};
+
+class DialGateImpl final : public v1::DialGate::CallbackService {
+ public:
+  explicit DialGateImpl(Gates& gates) : gates_(gates) {}
+  grpc::ServerUnaryReactor* CheckDial(grpc::CallbackServerContext* ctx,
+                                      const v1::CheckDialRequest* req,
+                                      v1::CheckDialResponse* resp) override;
+
+ private:
+  Gates& gates_;
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_SERVER_SERVICES_H_

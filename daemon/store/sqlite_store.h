@@ -1,0 +1,121 @@
+// The embedded SQLite implementation of Store.
+//
+// Threads: one writer thread owns the only write connection and runs every
+// write (group commit: all writes queued while a commit is in flight share the
+// next transaction, each in its own SAVEPOINT so one failing write does not
+// take the others down). Reads use a pool of read-only connections; WAL mode
+// lets them run beside the writer.
+//
+// Durability: WAL with synchronous=FULL, so a committed transaction survives
+// power loss; callers are answered only after COMMIT returns.
+//
+// Invariants:
+//   1. audit_head holds the (seq, hash) of the last audit row; both change in
+//      the same transaction.
+//   2. the writer's ChainBuilder head equals audit_head outside a
+//      transaction; on rollback it is rewound.
+//   3. consents.state equals the state of the consent's latest consent_events
+//      row.
+#ifndef GATEKEEPER_DAEMON_STORE_SQLITE_STORE_H_
+#define GATEKEEPER_DAEMON_STORE_SQLITE_STORE_H_
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/audit/chain.h"
+#include "daemon/store/sqlite.h"
+#include "daemon/store/store.h"
+
+namespace gatekeeper {
+
+struct SqliteStoreOptions {
+  std::string path;
+  const Clock* clock = &SystemClock::Get();
+  // Most writes per transaction.
+  uint32_t max_batch = 512;
+  // SQLite VFS name; null = the default. Tests plug in a fault-injecting VFS.
+  const char* vfs = nullptr;
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database, migrates the schema, and checks that the
+  // audit chain's last entry matches its hash and the head anchor (DATA_LOSS
+  // otherwise: the daemon must not start on a damaged log).
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
+      const SqliteStoreOptions& options);
+  ~SqliteStore() override;
+
+  absl::StatusOr<v1::ConsentRecord> RecordConsent(
+      const NewConsent& consent) override;
+  absl::Status ImportConsents(const std::vector<NewConsent>& batch) override;
+  absl::StatusOr<v1::WithdrawConsentResponse> WithdrawConsent(
+      const Withdrawal& withdrawal) override;
+  absl::StatusOr<std::vector<v1::ConsentRecord>> ListConsents(
+      std::string_view customer_id, bool include_history) override;
+  absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
+      std::string_view customer_id, v1::Purpose purpose,
+      std::string_view company_id) override;
+  absl::StatusOr<std::vector<ConsentFact>> ConsentsOfPhone(
+      std::string_view phone_pseudonym, v1::Purpose purpose,
+      std::string_view company_id) override;
+  absl::StatusOr<v1::Campaign> CreateCampaign(const v1::Campaign& campaign,
+                                              std::string_view actor) override;
+  absl::StatusOr<v1::Campaign> TransitionCampaign(
+      std::string_view campaign_id, std::string_view kind,
+      std::string_view actor, const CampaignTransition& transition) override;
+  absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
+      std::string_view campaign_id) override;
+  absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() override;
+  void AppendAsync(AuditDraft draft, AppendDone done) override;
+  absl::Status ScanAudit(
+      uint64_t after_seq, uint32_t limit, std::string_view customer_id,
+      const std::function<bool(const AuditRecord&)>& fn) override;
+  absl::StatusOr<VerifyResult> VerifyAudit() override;
+  void Close() override;
+
+  class WriteContext;
+
+ private:
+  struct Op {
+    std::function<absl::Status(WriteContext&)> apply;
+    std::function<void(absl::Status)> done;
+  };
+  class ReadLease;
+
+  SqliteStore(SqliteStoreOptions options,
+              std::unique_ptr<sqlite::Connection> writer, ChainHead head);
+
+  void Submit(Op op);
+  // Runs `apply` in the writer thread and waits for the commit.
+  absl::Status Write(std::function<absl::Status(WriteContext&)> apply);
+  void WriterLoop();
+  void RunBatch(std::vector<Op>& batch);
+
+  absl::StatusOr<std::unique_ptr<sqlite::Connection>> NewReader();
+  ReadLease Acquire();
+
+  const SqliteStoreOptions options_;
+
+  // Writer thread state; touched only by the writer thread after Open.
+  std::unique_ptr<sqlite::Connection> writer_;
+  ChainBuilder chain_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Op> queue_;  // guarded by queue_mu_
+  bool closing_ = false;  // guarded by queue_mu_
+  std::thread writer_thread_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<sqlite::Connection>> readers_;  // pool_mu_
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_STORE_SQLITE_STORE_H_

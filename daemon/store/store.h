@@ -1,0 +1,122 @@
+// The gatekeeper's state behind one small interface: consents, campaigns,
+// idempotency keys and the hash-chained audit log. Every write commits its
+// audit entry in the same transaction as the change it records; a write is
+// acknowledged (its method returns, its callback runs) only after that
+// transaction is durable. Implementations are thread-safe.
+//
+// Errors: UNAVAILABLE when storage failed (nothing was written; retry later),
+// DATA_LOSS when stored data is damaged, ALREADY_EXISTS / NOT_FOUND /
+// FAILED_PRECONDITION as documented per method.
+#ifndef GATEKEEPER_DAEMON_STORE_STORE_H_
+#define GATEKEEPER_DAEMON_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "daemon/audit/chain.h"
+#include "daemon/common/clock.h"
+#include "daemon/common/facts.h"
+#include "gatekeeper/v1/consent_service.pb.h"
+#include "gatekeeper/v1/types.pb.h"
+
+namespace gatekeeper {
+
+// A validated consent, ready to store. The phone number is already reduced to
+// its pseudonym and masked form.
+struct NewConsent {
+  std::string consent_id;
+  std::string request_id;   // may be empty: no idempotency
+  std::string fingerprint;  // keyed MAC of the whole request, for idempotency
+  std::string customer_id;
+  v1::Purpose purpose = v1::PURPOSE_UNSPECIFIED;
+  std::string company_id;
+  std::string phone_pseudonym;  // raw HMAC; empty for AD_INSERT
+  std::string phone_masked;
+  std::string notice_id;
+  v1::ConsentChannel channel = v1::CONSENT_CHANNEL_UNSPECIFIED;
+  std::string evidence_ref;
+  Micros collected_at = 0;
+  Micros expires_at = 0;  // 0 = none
+  std::string collected_by;
+  Micros recorded_at = 0;
+};
+
+struct Withdrawal {
+  v1::WithdrawConsentRequest request;
+  std::string fingerprint;
+  Micros at = 0;
+};
+
+// A campaign state change decided by policy: given the stored campaign,
+// returns the new one or an error (FAILED_PRECONDITION) that aborts the write.
+using CampaignTransition =
+    std::function<absl::StatusOr<v1::Campaign>(const v1::Campaign& current)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // -- Consents --
+  // Stores the consent (state GRANTED) and a "consent.recorded" entry. With a
+  // request_id seen before: the same fingerprint returns the stored record,
+  // another one is ALREADY_EXISTS.
+  virtual absl::StatusOr<v1::ConsentRecord> RecordConsent(
+      const NewConsent& consent) = 0;
+  // Stores many consents in one transaction, one audit entry each (bulk
+  // import). Fails whole: nothing is stored if one fails.
+  virtual absl::Status ImportConsents(const std::vector<NewConsent>& batch) = 0;
+  // Marks every GRANTED consent in scope WITHDRAWN and appends one
+  // "consent.withdrawn" entry (also when nothing was in scope: the request
+  // itself is evidence). Idempotent on request_id like RecordConsent.
+  virtual absl::StatusOr<v1::WithdrawConsentResponse> WithdrawConsent(
+      const Withdrawal& withdrawal) = 0;
+  // GRANTED consents, or every consent with its history.
+  virtual absl::StatusOr<std::vector<v1::ConsentRecord>> ListConsents(
+      std::string_view customer_id, bool include_history) = 0;
+  // Decision inputs.
+  virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
+      std::string_view customer_id, v1::Purpose purpose,
+      std::string_view company_id) = 0;
+  virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfPhone(
+      std::string_view phone_pseudonym, v1::Purpose purpose,
+      std::string_view company_id) = 0;
+
+  // -- Campaigns --
+  // ALREADY_EXISTS when the id is taken.
+  virtual absl::StatusOr<v1::Campaign> CreateCampaign(
+      const v1::Campaign& campaign, std::string_view actor) = 0;
+  // Applies `transition` to the stored campaign; NOT_FOUND when there is none.
+  // `kind` and `actor` describe the audit entry.
+  virtual absl::StatusOr<v1::Campaign> TransitionCampaign(
+      std::string_view campaign_id, std::string_view kind,
+      std::string_view actor, const CampaignTransition& transition) = 0;
+  virtual absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
+      std::string_view campaign_id) = 0;
+  virtual absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() = 0;
+
+  // -- Audit --
+  // Appends a decision's entry. `done` runs (on a store thread) once the entry
+  // is durable, with its seq, or with the error that kept it from being
+  // written. Concurrent appends share one commit.
+  using AppendDone = std::function<void(absl::StatusOr<uint64_t> seq)>;
+  virtual void AppendAsync(AuditDraft draft, AppendDone done) = 0;
+  // Calls `fn` for entries with seq > after_seq (and customer_id, if not
+  // empty) in seq order until `limit` entries or `fn` returns false.
+  virtual absl::Status ScanAudit(
+      uint64_t after_seq, uint32_t limit, std::string_view customer_id,
+      const std::function<bool(const AuditRecord&)>& fn) = 0;
+  // Recomputes the whole chain against the head anchor.
+  virtual absl::StatusOr<VerifyResult> VerifyAudit() = 0;
+
+  // Finishes queued writes and refuses new ones (UNAVAILABLE). Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_STORE_STORE_H_
