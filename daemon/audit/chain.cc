@@ -61,7 +61,8 @@ bool ChainVerifier::Feed(const AuditRecord& r) {
   if (!result_.ok) return false;
   auto fail = [&](std::string detail) {
     result_.ok = false;
-    result_.first_bad_seq = r.seq == 0 ? expected_.seq + 1 : r.seq;
+    // A gap is reported at the first missing entry.
+    result_.first_bad_seq = r.seq != expected_.seq + 1 ? expected_.seq + 1 : r.seq;
     result_.detail = std::move(detail);
     return false;
   };

@@ -1,0 +1,132 @@
+// Config parsing and validation: every error names its key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/config/config.h"
+#include "tests/testing/test_config.h"
+
+namespace gatekeeper {
+namespace {
+
+absl::Status Load(const std::string& yaml) {
+  auto c = ParseConfigYaml(yaml, "gk.yaml");
+  if (!c.ok()) return c.status();
+  return ValidateConfig(*c);
+}
+
+TEST(ConfigTest, ParsesTheTestConfig) {
+  Config c = testing::TestConfig();
+  EXPECT_EQ(c.companies_size(), 2);
+  EXPECT_EQ(c.notices(1).purpose(), v1::PURPOSE_TELEMARKETING);
+  EXPECT_EQ(c.utc_offset(), "+09:00");  // default
+  EXPECT_EQ(c.max_batch(), 512u);       // default
+}
+
+TEST(ConfigTest, ExampleConfigIsValid) {
+  auto c = LoadConfigFile(GATEKEEPER_SOURCE_DIR "/config/gatekeeper.example.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listen(), "127.0.0.1:50051");
+}
+
+TEST(ConfigTest, UnknownTopLevelKeyIsNamedWithLine) {
+  absl::Status s = Load(std::string(testing::kTestConfigYaml) + "colour: red\n");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("colour: unknown key"), absl::string_view::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("gk.yaml:"), absl::string_view::npos);
+}
+
+TEST(ConfigTest, UnknownNestedKeyIsNamedWithPath) {
+  absl::Status s = Load(R"(
+listen: "127.0.0.1:1"
+data_dir: "d"
+companies:
+  - {id: "a", legal_name: "n", address: "x", phone: "1", representative: "r", fax: "2"}
+)");
+  EXPECT_NE(s.message().find("companies[0].fax: unknown key"),
+            absl::string_view::npos)
+      << s.message();
+}
+
+TEST(ConfigTest, BadEnumValueListsTheAllowedOnes) {
+  absl::Status s = Load(R"(
+listen: "127.0.0.1:1"
+data_dir: "d"
+companies: [{id: "a", legal_name: "n", address: "x", phone: "1", representative: "r"}]
+notices: [{id: "n1", purpose: ADS, company_ids: ["a"], text: "t"}]
+)");
+  EXPECT_NE(s.message().find("notices[0].purpose: unknown value \"ADS\""),
+            absl::string_view::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("AD_INSERT, TELEMARKETING"),
+            absl::string_view::npos);
+}
+
+TEST(ConfigTest, NoticeNamingUnknownCompanyIsRejected) {
+  absl::Status s = Load(R"(
+listen: "127.0.0.1:1"
+data_dir: "d"
+companies: [{id: "a", legal_name: "n", address: "x", phone: "1", representative: "r"}]
+notices: [{id: "n1", purpose: AD_INSERT, company_ids: ["b"], text: "t"}]
+)");
+  EXPECT_EQ(s.message(), "notices[0].company_ids[0]: unknown company \"b\"");
+}
+
+TEST(ConfigTest, MissingRequiredKeysAreNamed) {
+  EXPECT_EQ(Load("data_dir: d\n").message(), "listen: is required");
+  EXPECT_EQ(Load("listen: \"127.0.0.1:1\"\n").message(), "data_dir: is required");
+  EXPECT_EQ(Load("listen: \"127.0.0.1:1\"\ndata_dir: d\n").message(),
+            "companies: at least one company is required");
+}
+
+TEST(ConfigTest, CompanyNeedsDisclosureFields) {
+  absl::Status s = Load(R"(
+listen: "127.0.0.1:1"
+data_dir: "d"
+companies: [{id: "a", legal_name: "n", phone: "1", representative: "r"}]
+)");
+  EXPECT_EQ(s.message(), "companies[0].address: is required");
+}
+
+TEST(ConfigTest, DuplicateCompanyIdIsRejected) {
+  absl::Status s = Load(R"(
+listen: "127.0.0.1:1"
+data_dir: "d"
+companies:
+  - {id: "a", legal_name: "n", address: "x", phone: "1", representative: "r"}
+  - {id: "a", legal_name: "n", address: "x", phone: "1", representative: "r"}
+)");
+  EXPECT_EQ(s.message(), "companies[1].id: duplicate id \"a\"");
+}
+
+TEST(ConfigTest, BadUtcOffsetIsRejected) {
+  std::string yaml = std::string(testing::kTestConfigYaml) + "utc_offset: JST\n";
+  EXPECT_EQ(Load(yaml).message().substr(0, 11), "utc_offset:");
+  EXPECT_EQ(*ParseUtcOffset("+09:00"), 9 * 3600);
+  EXPECT_EQ(*ParseUtcOffset("-05:30"), -(5 * 3600 + 30 * 60));
+}
+
+TEST(ConfigTest, WrongShapeIsRejected) {
+  EXPECT_NE(Load("listen: [1, 2]\n").message().find("listen: expected a scalar"),
+            absl::string_view::npos);
+  EXPECT_NE(Load("companies: {a: 1}\n").message().find("companies: expected a list"),
+            absl::string_view::npos);
+  EXPECT_NE(Load("max_batch: -3\n").message().find("max_batch: expected a non-negative integer"),
+            absl::string_view::npos);
+}
+
+TEST(ConfigTest, SyntaxErrorNamesTheLine) {
+  absl::Status s = Load("listen: \"127.0.0.1:1\"\ndata_dir: [unclosed\n");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message().substr(0, 8), "gk.yaml:") << s.message();
+}
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  EXPECT_EQ(LoadConfigFile("/nonexistent/gk.yaml").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace gatekeeper

@@ -1,0 +1,368 @@
+// SqliteStore on a real database file in a temp dir; faults come from the
+// fault-injecting VFS.
+#include "daemon/store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "daemon/policy/campaign.h"
+#include "tests/testing/fault_vfs.h"
+#include "tests/testing/temp_dir.h"
+
+namespace gatekeeper {
+namespace {
+
+constexpr Micros kNow = 1'780'000'000'000'000;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  StoreTest() : clock_(kNow) { Reopen(); }
+  ~StoreTest() override {
+    testing::SetFailWrites(false);
+    testing::SetFailSyncs(false);
+  }
+
+  void Reopen() {
+    store_.reset();
+    SqliteStoreOptions o;
+    o.path = db_path();
+    o.clock = &clock_;
+    o.vfs = testing::FaultVfsName();
+    auto s = SqliteStore::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = *std::move(s);
+  }
+
+  std::string db_path() const { return (dir_.path() / "gk.db").string(); }
+
+  // Runs SQL on the file behind the store's back, as an attacker would.
+  void Tamper(const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << err;
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+
+  NewConsent Consent(std::string id, std::string request_id = "",
+                     std::string customer = "C1",
+                     v1::Purpose purpose = v1::PURPOSE_AD_INSERT,
+                     std::string company = "hikari-net") {
+    NewConsent c;
+    c.consent_id = std::move(id);
+    c.request_id = std::move(request_id);
+    c.fingerprint = "fp-" + c.consent_id;
+    c.customer_id = std::move(customer);
+    c.purpose = purpose;
+    c.company_id = std::move(company);
+    if (purpose == v1::PURPOSE_TELEMARKETING) {
+      c.phone_pseudonym = std::string(32, 'p');
+      c.phone_masked = "+81 90-****-5678";
+    }
+    c.notice_id = "ad-2026-04";
+    c.channel = v1::CONSENT_CHANNEL_WEB_FORM;
+    c.evidence_ref = "form-1";
+    c.collected_at = kNow - 10;
+    c.collected_by = "web";
+    c.recorded_at = kNow;
+    return c;
+  }
+
+  std::vector<AuditRecord> Audit() {
+    std::vector<AuditRecord> out;
+    EXPECT_TRUE(store_
+                    ->ScanAudit(0, 100000, "",
+                                [&](const AuditRecord& r) {
+                                  out.push_back(r);
+                                  return true;
+                                })
+                    .ok());
+    return out;
+  }
+
+  absl::StatusOr<uint64_t> Append(std::string kind) {
+    std::promise<absl::StatusOr<uint64_t>> p;
+    store_->AppendAsync({std::move(kind), "test", "C1", "{}"},
+                        [&](absl::StatusOr<uint64_t> s) { p.set_value(s); });
+    return p.get_future().get();
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(StoreTest, RecordedConsentIsListedWithItsAuditEntry) {
+  auto r = store_->RecordConsent(Consent("c1"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->state(), v1::CONSENT_STATE_GRANTED);
+  EXPECT_EQ(r->audit_seq(), 1u);
+  auto list = store_->ListConsents("C1", false);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].consent_id(), "c1");
+  auto audit = Audit();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].kind, "consent.recorded");
+  EXPECT_EQ(audit[0].customer_id, "C1");
+  EXPECT_NE(audit[0].payload_json.find("\"consent_id\":\"c1\""),
+            std::string::npos);
+}
+
+TEST_F(StoreTest, SameRequestIdAndContentReturnsTheOriginal) {
+  ASSERT_TRUE(store_->RecordConsent(Consent("c1", "req-1")).ok());
+  NewConsent again = Consent("c2", "req-1");
+  again.fingerprint = "fp-c1";  // same content, new server-side id
+  auto r = store_->RecordConsent(again);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->consent_id(), "c1");
+  EXPECT_EQ(store_->ListConsents("C1", true)->size(), 1u);
+  EXPECT_EQ(Audit().size(), 1u);
+}
+
+TEST_F(StoreTest, SameRequestIdWithOtherContentIsAlreadyExists) {
+  ASSERT_TRUE(store_->RecordConsent(Consent("c1", "req-1")).ok());
+  auto r = store_->RecordConsent(Consent("c2", "req-1"));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Audit().size(), 1u);
+}
+
+TEST_F(StoreTest, WithdrawalMarksConsentsAndKeepsHistory) {
+  ASSERT_TRUE(store_->RecordConsent(Consent("c1")).ok());
+  ASSERT_TRUE(store_
+                  ->RecordConsent(Consent("c2", "", "C1",
+                                          v1::PURPOSE_TELEMARKETING))
+                  .ok());
+  ASSERT_TRUE(store_->RecordConsent(Consent("c3", "", "C2")).ok());
+  Withdrawal w;
+  w.request.set_customer_id("C1");
+  w.request.set_purpose(v1::PURPOSE_AD_INSERT);
+  w.request.set_channel(v1::CONSENT_CHANNEL_COUNTER);
+  w.request.set_reason("customer asked");
+  w.at = kNow + 5;
+  auto r = store_->WithdrawConsent(w);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->consents_size(), 1);
+  EXPECT_EQ(r->consents(0).consent_id(), "c1");
+  EXPECT_EQ(r->consents(0).state(), v1::CONSENT_STATE_WITHDRAWN);
+
+  auto current = store_->ListConsents("C1", false);
+  ASSERT_EQ(current->size(), 1u);
+  EXPECT_EQ((*current)[0].consent_id(), "c2");
+  auto all = store_->ListConsents("C1", true);
+  ASSERT_EQ(all->size(), 2u);
+  const auto& c1 = (*all)[0].consent_id() == "c1" ? (*all)[0] : (*all)[1];
+  ASSERT_EQ(c1.history_size(), 2);
+  EXPECT_EQ(c1.history(1).state(), v1::CONSENT_STATE_WITHDRAWN);
+  EXPECT_EQ(c1.history(1).reason(), "customer asked");
+  EXPECT_EQ(c1.history(1).audit_seq(), r->audit_seq());
+
+  auto facts =
+      store_->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net");
+  ASSERT_EQ(facts->size(), 1u);
+  EXPECT_EQ((*facts)[0].state, v1::CONSENT_STATE_WITHDRAWN);
+  // C2 untouched.
+  EXPECT_EQ(store_->ListConsents("C2", false)->size(), 1u);
+}
+
+TEST_F(StoreTest, WithdrawalWithNothingInScopeIsStillLogged) {
+  Withdrawal w;
+  w.request.set_customer_id("nobody");
+  w.request.set_channel(v1::CONSENT_CHANNEL_IVR);
+  auto r = store_->WithdrawConsent(w);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->consents_size(), 0);
+  auto audit = Audit();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].kind, "consent.withdrawn");
+}
+
+TEST_F(StoreTest, ConsentsOfPhoneFindsByPseudonym) {
+  ASSERT_TRUE(store_
+                  ->RecordConsent(Consent("c1", "", "C1",
+                                          v1::PURPOSE_TELEMARKETING))
+                  .ok());
+  auto f = store_->ConsentsOfPhone(std::string(32, 'p'),
+                                   v1::PURPOSE_TELEMARKETING, "hikari-net");
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->size(), 1u);
+  EXPECT_EQ((*f)[0].customer_id, "C1");
+  EXPECT_TRUE(store_
+                  ->ConsentsOfPhone(std::string(32, 'q'),
+                                    v1::PURPOSE_TELEMARKETING, "hikari-net")
+                  ->empty());
+}
+
+v1::Campaign Draft(std::string id) {
+  v1::CreateCampaignRequest req;
+  req.set_actor("alice");
+  req.mutable_campaign()->set_campaign_id(std::move(id));
+  req.mutable_campaign()->set_kind(v1::CAMPAIGN_KIND_INSERT);
+  req.mutable_campaign()->set_company_id("hikari-net");
+  return policy::NewDraft(req, kNow);
+}
+
+TEST_F(StoreTest, CampaignLifecycle) {
+  ASSERT_TRUE(store_->CreateCampaign(Draft("k1"), "alice").ok());
+  EXPECT_EQ(store_->CreateCampaign(Draft("k1"), "alice").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  auto approved = store_->TransitionCampaign(
+      "k1", "campaign.approved", "bob",
+      [](const v1::Campaign& c) { return policy::Approve(c, "bob", kNow); });
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ((*store_->GetCampaign("k1"))->state(),
+            v1::CAMPAIGN_STATE_APPROVED);
+  EXPECT_EQ(store_
+                ->TransitionCampaign("nope", "campaign.approved", "bob",
+                                     [](const v1::Campaign& c) { return c; })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_FALSE(store_->GetCampaign("nope")->has_value());
+  EXPECT_EQ(store_->ListCampaigns()->size(), 1u);
+  auto audit = Audit();
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[1].kind, "campaign.approved");
+  EXPECT_EQ(audit[1].actor, "bob");
+}
+
+TEST_F(StoreTest, RefusedTransitionWritesNothing) {
+  ASSERT_TRUE(store_->CreateCampaign(Draft("k1"), "alice").ok());
+  auto r = store_->TransitionCampaign(
+      "k1", "campaign.approved", "alice",
+      [](const v1::Campaign& c) { return policy::Approve(c, "alice", kNow); });
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*store_->GetCampaign("k1"))->state(), v1::CAMPAIGN_STATE_DRAFT);
+  EXPECT_EQ(Audit().size(), 1u);
+  // The chain is intact and continues after the refused write.
+  ASSERT_EQ(*Append("decision.insert"), 2u);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(StoreTest, ConcurrentAppendsGetContiguousSeqs) {
+  constexpr int kThreads = 8, kEach = 100;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<uint64_t> seqs;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        auto s = Append("decision.insert");
+        if (!s.ok()) {
+          ++failures;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        seqs.insert(*s);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(*seqs.begin(), 1u);
+  EXPECT_EQ(*seqs.rbegin(), static_cast<uint64_t>(kThreads * kEach));
+  auto v = store_->VerifyAudit();
+  EXPECT_TRUE(v->ok) << v->detail;
+  EXPECT_EQ(v->entries_checked, static_cast<uint64_t>(kThreads * kEach));
+}
+
+TEST_F(StoreTest, DataAndChainSurviveReopen) {
+  ASSERT_TRUE(store_->RecordConsent(Consent("c1")).ok());
+  ASSERT_TRUE(Append("decision.insert").ok());
+  Reopen();
+  EXPECT_EQ(store_->ListConsents("C1", false)->size(), 1u);
+  EXPECT_EQ(*Append("decision.insert"), 3u);
+  auto v = store_->VerifyAudit();
+  EXPECT_TRUE(v->ok) << v->detail;
+  EXPECT_EQ(v->entries_checked, 3u);
+}
+
+TEST_F(StoreTest, FailedSyncFailsTheAppendAndWritesNothing) {
+  ASSERT_EQ(*Append("decision.insert"), 1u);
+  testing::SetFailSyncs(true);
+  auto failed = Append("decision.insert");
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
+      << failed.status();
+  auto failed_write = store_->RecordConsent(Consent("c1"));
+  EXPECT_FALSE(failed_write.ok());
+  testing::SetFailSyncs(false);
+  // Nothing acknowledged was lost, nothing unacknowledged became visible,
+  // and the chain continues where it was.
+  EXPECT_TRUE(store_->ListConsents("C1", true)->empty());
+  EXPECT_EQ(*Append("decision.insert"), 2u);
+  Reopen();
+  auto v = store_->VerifyAudit();
+  EXPECT_TRUE(v->ok) << v->detail;
+  EXPECT_EQ(v->entries_checked, 2u);
+}
+
+TEST_F(StoreTest, DiskFullFailsTheAppend) {
+  ASSERT_EQ(*Append("decision.insert"), 1u);
+  testing::SetFailWrites(true);
+  EXPECT_FALSE(Append("decision.insert").ok());
+  testing::SetFailWrites(false);
+  EXPECT_EQ(*Append("decision.insert"), 2u);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(StoreTest, AlteredEntryIsNamedByVerify) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append("decision.insert").ok());
+  Tamper("UPDATE audit SET actor = 'mallory' WHERE seq = 3");
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 3u);
+  EXPECT_NE(v->detail.find("entry 3"), std::string::npos) << v->detail;
+}
+
+TEST_F(StoreTest, TruncatedTailIsFoundAndBlocksStartup) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append("decision.insert").ok());
+  Tamper("DELETE FROM audit WHERE seq >= 4");
+  auto v = store_->VerifyAudit();
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 4u);
+  store_.reset();
+  SqliteStoreOptions o;
+  o.path = db_path();
+  EXPECT_EQ(SqliteStore::Open(o).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(StoreTest, AlteredLastEntryBlocksStartup) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append("decision.insert").ok());
+  store_.reset();
+  Tamper("UPDATE audit SET payload_json = '{\"x\":1}' WHERE seq = 3");
+  SqliteStoreOptions o;
+  o.path = db_path();
+  auto s = SqliteStore::Open(o);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(StoreTest, ClosedStoreRefusesWrites) {
+  store_->Close();
+  EXPECT_EQ(Append("decision.insert").status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store_->RecordConsent(Consent("c1")).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(StoreTest, ImportIsAllOrNothing) {
+  std::vector<NewConsent> batch = {Consent("c1"), Consent("c2"),
+                                   Consent("c1")};  // duplicate primary key
+  EXPECT_FALSE(store_->ImportConsents(batch).ok());
+  EXPECT_TRUE(store_->ListConsents("C1", true)->empty());
+  EXPECT_TRUE(Audit().empty());
+  batch.pop_back();
+  ASSERT_TRUE(store_->ImportConsents(batch).ok());
+  EXPECT_EQ(store_->ListConsents("C1", true)->size(), 2u);
+  EXPECT_EQ(Audit().size(), 2u);
+}
+
+}  // namespace
+}  // namespace gatekeeper
