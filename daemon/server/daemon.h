@@ -30,7 +30,7 @@ class Daemon {
 
   // Idempotent. In-flight calls get `grace` to finish; then they are
   // cancelled.
-  void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(8));
+  void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
   struct State;
 

@@ -851,10 +851,10 @@ absl::Status SqliteStore::ScanAudit(
   RETURN_IF_ERROR(db.status());
   constexpr char kAll[] =
       "SELECT seq, at, kind, actor, customer_id, payload_json, prev_hash, hash "
-      "FROM audit WHERE seq > ? ORDER BY seq LIMIT ?";
+      "FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2";
   constexpr char kCustomer[] =
       "SELECT seq, at, kind, actor, customer_id, payload_json, prev_hash, hash "
-      "FROM audit WHERE customer_id = ?3 AND seq > ? ORDER BY seq LIMIT ?";
+      "FROM audit WHERE customer_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2";
   ASSIGN_OR_RETURN(sqlite::Stmt s,
                    db->Prepare(customer_id.empty() ? kAll : kCustomer));
   s.Bind(1, static_cast<int64_t>(after_seq)).Bind(2, static_cast<int64_t>(limit));

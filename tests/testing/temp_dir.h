@@ -1,4 +1,5 @@
-// A temporary directory removed with its contents when the object dies.
+// A temporary directory removed with its contents when the object dies
+// (kept when GK_KEEP_TMP is set, for debugging a failed test).
 #ifndef GATEKEEPER_TESTS_TESTING_TEMP_DIR_H_
 #define GATEKEEPER_TESTS_TESTING_TEMP_DIR_H_
 
@@ -18,7 +19,7 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    if (!getenv("GK_KEEP_TMP")) std::filesystem::remove_all(path_, ec);
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -1,0 +1,667 @@
+// End-to-end tests: the real gatekeeperd on a free loopback port with a temp
+// data_dir, driven over gRPC by a real client.
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "daemon/common/clock.h"
+#include "gatekeeper/v1/audit_service.grpc.pb.h"
+#include "gatekeeper/v1/campaign_service.grpc.pb.h"
+#include "gatekeeper/v1/consent_service.grpc.pb.h"
+#include "gatekeeper/v1/dial_gate.grpc.pb.h"
+#include "gatekeeper/v1/insert_gate.grpc.pb.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace gatekeeper {
+namespace {
+
+using testing::DaemonOptions;
+using testing::DaemonProcess;
+
+constexpr Micros kDay = 86'400'000'000;
+constexpr char kPhone[] = "090-1234-5678";
+constexpr char kPhoneE164[] = "+819012345678";
+constexpr char kOtherPhone[] = "090-8765-4321";
+
+Micros Now() { return SystemClock::Get().Now(); }
+
+std::unique_ptr<grpc::ClientContext> Ctx() {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return ctx;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartDaemon(); }
+
+  void StartDaemon(DaemonOptions options = {}) {
+    daemon_ = std::make_unique<DaemonProcess>(dir_.path() / "var", options);
+    ASSERT_TRUE(daemon_->Start()) << daemon_->error();
+    auto ch = daemon_->Channel();
+    consents_ = v1::ConsentService::NewStub(ch);
+    campaigns_ = v1::CampaignService::NewStub(ch);
+    insert_ = v1::InsertGate::NewStub(ch);
+    dial_ = v1::DialGate::NewStub(ch);
+    audit_ = v1::AuditService::NewStub(ch);
+  }
+
+  // Closes the client's connections, so the daemon's graceful shutdown does
+  // not wait for an idle client to acknowledge GOAWAY.
+  void DropClients() {
+    consents_.reset();
+    campaigns_.reset();
+    insert_.reset();
+    dial_.reset();
+    audit_.reset();
+  }
+
+  void Restart(DaemonOptions options = {}) {
+    DropClients();
+    ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+    StartDaemon(options);
+  }
+
+  v1::RecordConsentRequest AdConsent(std::string customer = "C-1001",
+                                     std::string request_id = "") {
+    v1::RecordConsentRequest r;
+    r.set_request_id(std::move(request_id));
+    r.set_customer_id(std::move(customer));
+    r.set_purpose(v1::PURPOSE_AD_INSERT);
+    r.set_company_id("hikari-net");
+    r.set_notice_id("ad-2026-04");
+    r.set_channel(v1::CONSENT_CHANNEL_PAPER_FORM);
+    r.set_evidence_ref("scan-000123");
+    r.set_collected_by("billing-center");
+    *r.mutable_collected_at() = FromMicros(Now() - kDay);
+    return r;
+  }
+
+  v1::RecordConsentRequest TmConsent(std::string customer = "C-1001") {
+    v1::RecordConsentRequest r = AdConsent(std::move(customer));
+    r.set_purpose(v1::PURPOSE_TELEMARKETING);
+    r.set_notice_id("tm-2026-04");
+    r.set_channel(v1::CONSENT_CHANNEL_RECORDED_CALL);
+    r.set_evidence_ref("rec-2026-0001");
+    r.set_phone_number(kPhone);
+    return r;
+  }
+
+  grpc::Status Record(const v1::RecordConsentRequest& r,
+                      v1::ConsentRecord* out = nullptr) {
+    v1::ConsentRecord tmp;
+    return consents_->RecordConsent(Ctx().get(), r, out ? out : &tmp);
+  }
+
+  v1::WithdrawConsentResponse Withdraw(std::string customer,
+                                       v1::Purpose purpose) {
+    v1::WithdrawConsentRequest w;
+    w.set_customer_id(std::move(customer));
+    w.set_purpose(purpose);
+    w.set_channel(v1::CONSENT_CHANNEL_COUNTER);
+    w.set_reason("customer asked at the counter");
+    v1::WithdrawConsentResponse resp;
+    grpc::Status s = consents_->WithdrawConsent(Ctx().get(), w, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  grpc::Status CreateCampaign(std::string id, v1::CampaignKind kind,
+                              std::string actor = "alice",
+                              Micros starts = 0, Micros ends = 0) {
+    v1::CreateCampaignRequest req;
+    req.set_actor(std::move(actor));
+    v1::Campaign* c = req.mutable_campaign();
+    c->set_campaign_id(std::move(id));
+    c->set_kind(kind);
+    c->set_company_id("hikari-net");
+    c->set_goods_type("光回線サービス");
+    *c->mutable_starts_at() = FromMicros(starts ? starts : Now() - kDay);
+    *c->mutable_ends_at() = FromMicros(ends ? ends : Now() + 30 * kDay);
+    v1::Campaign out;
+    return campaigns_->CreateCampaign(Ctx().get(), req, &out);
+  }
+
+  grpc::Status Approve(std::string id, std::string approver = "bob") {
+    v1::ApproveCampaignRequest req;
+    req.set_campaign_id(std::move(id));
+    req.set_approver(std::move(approver));
+    v1::Campaign out;
+    return campaigns_->ApproveCampaign(Ctx().get(), req, &out);
+  }
+
+  void ApprovedCampaign(std::string id, v1::CampaignKind kind) {
+    ASSERT_TRUE(CreateCampaign(id, kind).ok());
+    ASSERT_TRUE(Approve(id).ok());
+  }
+
+  v1::Decision CheckInsert(std::string customer, std::string campaign,
+                           grpc::Status* status = nullptr) {
+    v1::CheckInsertRequest req;
+    req.set_customer_id(std::move(customer));
+    req.set_campaign_id(std::move(campaign));
+    req.set_print_run_id("run-2026-05");
+    req.set_document_id("doc-1");
+    v1::Decision d;
+    grpc::Status s = insert_->CheckInsert(Ctx().get(), req, &d);
+    if (status) {
+      *status = s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s.error_message();
+    }
+    return d;
+  }
+
+  v1::CheckDialResponse CheckDial(std::string phone, std::string campaign,
+                                  std::string customer = "",
+                                  grpc::Status* status = nullptr) {
+    v1::CheckDialRequest req;
+    req.set_phone_number(std::move(phone));
+    req.set_campaign_id(std::move(campaign));
+    req.set_customer_id(std::move(customer));
+    req.set_agent_id("agent-7");
+    v1::CheckDialResponse r;
+    grpc::Status s = dial_->CheckDial(Ctx().get(), req, &r);
+    if (status) {
+      *status = s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s.error_message();
+    }
+    return r;
+  }
+
+  std::vector<v1::AuditEntry> QueryAudit(std::string customer = "") {
+    v1::QueryAuditRequest req;
+    req.set_limit(100000);
+    req.set_customer_id(std::move(customer));
+    auto ctx = Ctx();
+    auto reader = audit_->QueryAudit(ctx.get(), req);
+    std::vector<v1::AuditEntry> out;
+    v1::AuditEntry e;
+    while (reader->Read(&e)) out.push_back(e);
+    EXPECT_TRUE(reader->Finish().ok());
+    return out;
+  }
+
+  v1::VerifyAuditResponse Verify() {
+    v1::VerifyAuditResponse r;
+    EXPECT_TRUE(audit_->VerifyAudit(Ctx().get(), {}, &r).ok());
+    return r;
+  }
+
+  static std::vector<v1::Reason> ReasonsOf(const v1::Decision& d) {
+    std::vector<v1::Reason> out;
+    for (int r : d.reasons()) out.push_back(static_cast<v1::Reason>(r));
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<v1::ConsentService::Stub> consents_;
+  std::unique_ptr<v1::CampaignService::Stub> campaigns_;
+  std::unique_ptr<v1::InsertGate::Stub> insert_;
+  std::unique_ptr<v1::DialGate::Stub> dial_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
+};
+
+using ReasonList = std::vector<v1::Reason>;
+
+TEST_F(DaemonTest, InsertConsentLifecycle) {
+  ApprovedCampaign("hikari-leaflet-2026-05", v1::CAMPAIGN_KIND_INSERT);
+  v1::Decision before = CheckInsert("C-1001", "hikari-leaflet-2026-05");
+  EXPECT_EQ(before.verdict(), v1::VERDICT_BLOCK);
+  EXPECT_EQ(ReasonsOf(before), ReasonList{v1::REASON_NO_CONSENT});
+
+  v1::ConsentRecord rec;
+  ASSERT_TRUE(Record(AdConsent(), &rec).ok());
+  EXPECT_EQ(rec.state(), v1::CONSENT_STATE_GRANTED);
+  v1::Decision allow = CheckInsert("C-1001", "hikari-leaflet-2026-05");
+  EXPECT_EQ(allow.verdict(), v1::VERDICT_ALLOW);
+  EXPECT_EQ(ReasonsOf(allow), ReasonList{v1::REASON_CONSENT_ON_RECORD});
+  EXPECT_EQ(allow.consent_id(), rec.consent_id());
+  EXPECT_GT(allow.audit_seq(), before.audit_seq());
+  EXPECT_FALSE(allow.decision_id().empty());
+
+  auto wd = Withdraw("C-1001", v1::PURPOSE_AD_INSERT);
+  ASSERT_EQ(wd.consents_size(), 1);
+  EXPECT_EQ(wd.consents(0).consent_id(), rec.consent_id());
+  v1::Decision after = CheckInsert("C-1001", "hikari-leaflet-2026-05");
+  EXPECT_EQ(after.verdict(), v1::VERDICT_BLOCK);
+  EXPECT_EQ(ReasonsOf(after), ReasonList{v1::REASON_CONSENT_WITHDRAWN});
+  EXPECT_TRUE(after.consent_id().empty());
+}
+
+TEST_F(DaemonTest, DialConsentLifecycle) {
+  ApprovedCampaign("hikari-call-2026-05", v1::CAMPAIGN_KIND_CALL);
+  v1::ConsentRecord rec;
+  ASSERT_TRUE(Record(TmConsent(), &rec).ok());
+  EXPECT_EQ(rec.phone_masked(), "+81 90-****-5678");
+
+  // Any format of the same number matches.
+  for (const char* phone : {kPhoneE164, kPhone, "09012345678"}) {
+    auto r = CheckDial(phone, "hikari-call-2026-05");
+    EXPECT_EQ(r.decision().verdict(), v1::VERDICT_ALLOW) << phone;
+    EXPECT_EQ(r.decision().consent_id(), rec.consent_id());
+  }
+  auto with_customer = CheckDial(kPhone, "hikari-call-2026-05", "C-1001");
+  EXPECT_EQ(with_customer.decision().verdict(), v1::VERDICT_ALLOW);
+  EXPECT_EQ(with_customer.disclosure().seller_name(), "ひかりネット株式会社");
+  EXPECT_EQ(with_customer.disclosure().seller_address(),
+            "東京都千代田区丸の内1-1-1");
+  EXPECT_EQ(with_customer.disclosure().seller_phone(), "0120-000-111");
+  EXPECT_EQ(with_customer.disclosure().goods_type(), "光回線サービス");
+  EXPECT_FALSE(with_customer.disclosure().solicitation_statement().empty());
+
+  auto other = CheckDial(kOtherPhone, "hikari-call-2026-05", "C-1001");
+  EXPECT_EQ(ReasonsOf(other.decision()), ReasonList{v1::REASON_PHONE_NOT_CONSENTED});
+  auto wrong_customer = CheckDial(kPhone, "hikari-call-2026-05", "C-2002");
+  EXPECT_EQ(ReasonsOf(wrong_customer.decision()), ReasonList{v1::REASON_NO_CONSENT});
+  auto unknown_number = CheckDial(kOtherPhone, "hikari-call-2026-05");
+  EXPECT_EQ(ReasonsOf(unknown_number.decision()), ReasonList{v1::REASON_NO_CONSENT});
+
+  Withdraw("C-1001", v1::PURPOSE_UNSPECIFIED);
+  auto after = CheckDial(kPhone, "hikari-call-2026-05", "C-1001");
+  EXPECT_EQ(after.decision().verdict(), v1::VERDICT_BLOCK);
+  EXPECT_EQ(ReasonsOf(after.decision()), ReasonList{v1::REASON_CONSENT_WITHDRAWN});
+}
+
+TEST_F(DaemonTest, CampaignRulesApplyToChecks) {
+  ASSERT_TRUE(Record(AdConsent()).ok());
+  ASSERT_TRUE(CreateCampaign("draft-1", v1::CAMPAIGN_KIND_INSERT).ok());
+  EXPECT_EQ(ReasonsOf(CheckInsert("C-1001", "draft-1")),
+            ReasonList{v1::REASON_CAMPAIGN_NOT_APPROVED});
+  ApprovedCampaign("call-1", v1::CAMPAIGN_KIND_CALL);
+  EXPECT_EQ(ReasonsOf(CheckInsert("C-1001", "call-1")),
+            ReasonList{v1::REASON_CAMPAIGN_WRONG_KIND});
+  ASSERT_TRUE(CreateCampaign("later-1", v1::CAMPAIGN_KIND_INSERT, "alice",
+                             Now() + kDay, Now() + 2 * kDay)
+                  .ok());
+  ASSERT_TRUE(Approve("later-1").ok());
+  EXPECT_EQ(ReasonsOf(CheckInsert("C-1001", "later-1")),
+            ReasonList{v1::REASON_CAMPAIGN_OUTSIDE_WINDOW});
+  // A well-formed unknown campaign is a BLOCK, not an error.
+  v1::Decision unknown = CheckInsert("C-1001", "no-such-campaign");
+  EXPECT_EQ(ReasonsOf(unknown), ReasonList{v1::REASON_UNKNOWN_CAMPAIGN});
+  EXPECT_GT(unknown.audit_seq(), 0u);
+}
+
+TEST_F(DaemonTest, CampaignErrors) {
+  ASSERT_TRUE(CreateCampaign("k1", v1::CAMPAIGN_KIND_INSERT).ok());
+  EXPECT_EQ(CreateCampaign("k1", v1::CAMPAIGN_KIND_INSERT).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  grpc::Status self = Approve("k1", "alice");
+  EXPECT_EQ(self.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Approve("nope").error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::Status backwards = CreateCampaign("k2", v1::CAMPAIGN_KIND_INSERT,
+                                          "alice", Now(), Now() - 1);
+  EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(backwards.error_message().rfind("campaign.ends_at:", 0), 0u);
+  v1::GetCampaignRequest get;
+  get.set_campaign_id("k1");
+  v1::Campaign c;
+  ASSERT_TRUE(campaigns_->GetCampaign(Ctx().get(), get, &c).ok());
+  EXPECT_EQ(c.state(), v1::CAMPAIGN_STATE_DRAFT);
+  EXPECT_EQ(c.created_by(), "alice");
+  v1::ListCampaignsResponse list;
+  ASSERT_TRUE(campaigns_->ListCampaigns(Ctx().get(), {}, &list).ok());
+  EXPECT_EQ(list.campaigns_size(), 1);
+}
+
+TEST_F(DaemonTest, ExpiredConsentBlocks) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  auto r = AdConsent();
+  *r.mutable_collected_at() = FromMicros(Now() - 10 * kDay);
+  *r.mutable_expires_at() = FromMicros(Now() - kDay);
+  ASSERT_TRUE(Record(r).ok());
+  EXPECT_EQ(ReasonsOf(CheckInsert("C-1001", "k1")),
+            ReasonList{v1::REASON_CONSENT_EXPIRED});
+}
+
+TEST_F(DaemonTest, ExpiryIsCheckedAtDecisionTime) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  auto r = AdConsent();
+  const Micros expires = Now() + 1'500'000;
+  *r.mutable_expires_at() = FromMicros(expires);
+  ASSERT_TRUE(Record(r).ok());
+  EXPECT_EQ(CheckInsert("C-1001", "k1").verdict(), v1::VERDICT_ALLOW);
+  // Let the consent run out: no write happens in between.
+  std::this_thread::sleep_for(std::chrono::microseconds(expires - Now() + 1000));
+  EXPECT_EQ(ReasonsOf(CheckInsert("C-1001", "k1")),
+            ReasonList{v1::REASON_CONSENT_EXPIRED});
+}
+
+TEST_F(DaemonTest, SameRequestIdIsIdempotent) {
+  v1::ConsentRecord first, second;
+  const auto request = AdConsent("C-1001", "req-42");
+  ASSERT_TRUE(Record(request, &first).ok());
+  ASSERT_TRUE(Record(request, &second).ok());  // a client's retry
+  EXPECT_EQ(first.consent_id(), second.consent_id());
+  auto other = request;
+  other.set_evidence_ref("scan-999");
+  grpc::Status s = Record(other);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_NE(s.error_message().find("request_id"), std::string::npos);
+  v1::ListConsentsRequest list;
+  list.set_customer_id("C-1001");
+  list.set_include_history(true);
+  v1::ListConsentsResponse resp;
+  grpc::Status ls = consents_->ListConsents(Ctx().get(), list, &resp);
+  ASSERT_TRUE(ls.ok()) << ls.error_message();
+  EXPECT_EQ(resp.consents_size(), 1);
+}
+
+struct InvalidCase {
+  std::string name;
+  std::function<void(v1::RecordConsentRequest&)> mutate;
+  std::string field;
+};
+
+TEST_F(DaemonTest, RecordConsentRejectsInvalidInputNamingTheField) {
+  const std::vector<InvalidCase> cases = {
+      {"unknown company", [](auto& r) { r.set_company_id("acme"); },
+       "company_id"},
+      {"unconfigured notice", [](auto& r) { r.set_notice_id("ad-1999"); },
+       "notice_id"},
+      {"notice for other purpose",
+       [](auto& r) { r.set_notice_id("ad-2026-04"); }, "notice_id"},
+      {"notice not naming company",
+       [](auto& r) { r.set_company_id("denki-home"); }, "notice_id"},
+      {"telemarketing without phone", [](auto& r) { r.clear_phone_number(); },
+       "phone_number"},
+      {"unparsable phone", [](auto& r) { r.set_phone_number("12-34"); },
+       "phone_number"},
+      {"missing evidence", [](auto& r) { r.clear_evidence_ref(); },
+       "evidence_ref"},
+      {"missing customer", [](auto& r) { r.clear_customer_id(); },
+       "customer_id"},
+      {"missing channel", [](auto& r) { r.clear_channel(); }, "channel"},
+      {"missing collector", [](auto& r) { r.clear_collected_by(); },
+       "collected_by"},
+      {"missing purpose", [](auto& r) { r.clear_purpose(); }, "purpose"},
+      {"collected in future",
+       [](auto& r) { *r.mutable_collected_at() = FromMicros(Now() + kDay); },
+       "collected_at"},
+  };
+  for (const auto& c : cases) {
+    auto req = TmConsent();
+    c.mutate(req);
+    grpc::Status s = Record(req);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.name;
+    EXPECT_EQ(s.error_message().rfind(c.field + ":", 0), 0u)
+        << c.name << ": " << s.error_message();
+  }
+  // Nothing was half-written.
+  EXPECT_TRUE(QueryAudit().empty());
+}
+
+TEST_F(DaemonTest, MalformedChecksAreInvalidArgument) {
+  grpc::Status s;
+  CheckInsert("", "k1", &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "customer_id: is required");
+  CheckInsert("C-1001", "", &s);
+  EXPECT_EQ(s.error_message(), "campaign_id: is required");
+  CheckDial("not-a-number", "k1", "", &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("phone_number:", 0), 0u);
+  CheckDial("", "k1", "", &s);
+  EXPECT_EQ(s.error_message(), "phone_number: is required");
+  EXPECT_TRUE(QueryAudit().empty());
+}
+
+TEST_F(DaemonTest, EveryChangeAndDecisionIsAuditedAndVerifies) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);  // 2 entries
+  ASSERT_TRUE(Record(AdConsent()).ok());              // 3
+  CheckInsert("C-1001", "k1");                        // 4
+  Withdraw("C-1001", v1::PURPOSE_AD_INSERT);          // 5
+  CheckInsert("C-1001", "k1");                        // 6
+  auto all = QueryAudit();
+  ASSERT_EQ(all.size(), 6u);
+  std::vector<std::string> kinds;
+  for (const auto& e : all) kinds.push_back(e.kind());
+  EXPECT_EQ(kinds, (std::vector<std::string>{
+                       "campaign.created", "campaign.approved",
+                       "consent.recorded", "decision.insert",
+                       "consent.withdrawn", "decision.insert"}));
+  EXPECT_EQ(all[3].actor(), "print-run:run-2026-05");
+  EXPECT_EQ(all[1].prev_hash(), all[0].hash());
+  EXPECT_EQ(QueryAudit("C-1001").size(), 4u);
+  auto v = Verify();
+  EXPECT_TRUE(v.ok()) << v.detail();
+  EXPECT_EQ(v.entries_checked(), 6u);
+  EXPECT_EQ(v.head_hash(), all.back().hash());
+}
+
+TEST_F(DaemonTest, VerifyNamesTheAlteredEntry) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  ASSERT_TRUE(Record(AdConsent()).ok());
+  CheckInsert("C-1001", "k1");
+  ASSERT_TRUE(Verify().ok());
+  // Change one byte of entry 3 behind the daemon's back.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((daemon_->data_dir() / "gatekeeper.db").c_str(), &db),
+            SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE audit SET payload_json = "
+                         "replace(payload_json, 'C-1001', 'C-1002') WHERE seq = 3",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto v = Verify();
+  EXPECT_FALSE(v.ok());
+  EXPECT_EQ(v.first_bad_seq(), 3u);
+  EXPECT_NE(v.detail().find("entry 3"), std::string::npos) << v.detail();
+}
+
+TEST_F(DaemonTest, RestartKeepsDataAndChain) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  v1::ConsentRecord rec;
+  ASSERT_TRUE(Record(AdConsent(), &rec).ok());
+  v1::Decision before = CheckInsert("C-1001", "k1");
+  Restart();
+  v1::Decision after = CheckInsert("C-1001", "k1");
+  EXPECT_EQ(after.verdict(), v1::VERDICT_ALLOW);
+  EXPECT_EQ(after.consent_id(), rec.consent_id());
+  EXPECT_EQ(after.audit_seq(), before.audit_seq() + 1);
+  auto v = Verify();
+  EXPECT_TRUE(v.ok()) << v.detail();
+  EXPECT_EQ(v.entries_checked(), after.audit_seq());
+}
+
+TEST_F(DaemonTest, KillDashNineLosesNothingAcknowledged) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  ASSERT_TRUE(Record(AdConsent()).ok());
+  std::vector<v1::Decision> acked;
+  for (int i = 0; i < 20; ++i) acked.push_back(CheckInsert("C-1001", "k1"));
+  daemon_->Kill();
+  StartDaemon();
+  auto entries = QueryAudit();
+  std::set<std::string> logged;
+  for (const auto& e : entries) logged.insert(e.payload_json());
+  for (const auto& d : acked) {
+    ASSERT_LE(d.audit_seq(), entries.size());
+    EXPECT_NE(entries[d.audit_seq() - 1].payload_json().find(d.decision_id()),
+              std::string::npos);
+  }
+  EXPECT_TRUE(Verify().ok());
+}
+
+TEST_F(DaemonTest, FailsClosedWhenTheDiskIsFull) {
+  // Writes beyond 1.5 MiB fail (RLIMIT_FSIZE): the WAL soon cannot grow.
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  DaemonOptions limited;
+  limited.file_size_limit = 1536 * 1024;
+  StartDaemon(limited);
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  ASSERT_TRUE(Record(AdConsent()).ok());
+  std::vector<v1::Decision> allowed;
+  int errors = 0, allow_after_error = 0;
+  for (int i = 0; i < 3000 && errors < 20; ++i) {
+    grpc::Status s;
+    v1::Decision d = CheckInsert("C-1001", "k1", &s);
+    if (!s.ok()) {
+      ++errors;
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE)
+          << s.error_message();
+      continue;
+    }
+    ASSERT_NE(d.verdict(), v1::VERDICT_UNSPECIFIED);
+    if (d.verdict() == v1::VERDICT_ALLOW) {
+      if (errors > 0) ++allow_after_error;
+      allowed.push_back(d);
+    }
+  }
+  ASSERT_GT(errors, 0) << "the file size limit was never reached";
+  EXPECT_EQ(allow_after_error, 0);
+  EXPECT_FALSE(allowed.empty());
+  // Every ALLOW that was given has its durable entry.
+  Restart();
+  auto entries = QueryAudit();
+  for (const auto& d : allowed) {
+    ASSERT_LE(d.audit_seq(), entries.size());
+    EXPECT_NE(entries[d.audit_seq() - 1].payload_json().find(d.decision_id()),
+              std::string::npos);
+  }
+  EXPECT_TRUE(Verify().ok());
+}
+
+TEST_F(DaemonTest, PhoneNumberIsNeverStoredOrLoggedInClear) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_CALL);
+  ASSERT_TRUE(Record(TmConsent()).ok());
+  CheckDial(kPhoneE164, "k1", "C-1001");
+  CheckDial(kOtherPhone, "k1", "C-1001");
+  auto bad = TmConsent();
+  bad.set_phone_number("090-1234-567");  // invalid: must not be echoed
+  EXPECT_FALSE(Record(bad).ok());
+  for (const auto& e : QueryAudit()) {
+    EXPECT_EQ(e.payload_json().find("12345678"), std::string::npos);
+  }
+  DropClients();
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  const std::vector<std::string> needles = {
+      "9012345678", "09012345678", "8765432", "1234-5678", "090-1234-567"};
+  auto check = [&](const std::string& what, const std::string& content) {
+    for (const auto& n : needles) {
+      EXPECT_EQ(content.find(n), std::string::npos) << n << " in " << what;
+    }
+  };
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (!f.is_regular_file() || f.path().filename() == "gk.yaml") continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), {});
+    check(f.path().string(), content);
+  }
+  check("stderr", daemon_->Stderr());
+}
+
+TEST_F(DaemonTest, SigtermDrainsInFlightCallsAndExitsZero) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  ASSERT_TRUE(Record(AdConsent()).ok());
+  constexpr int kCalls = 200;
+  grpc::CompletionQueue cq;
+  std::vector<v1::Decision> replies(kCalls);
+  std::vector<grpc::Status> statuses(kCalls);
+  std::vector<std::unique_ptr<grpc::ClientContext>> ctxs;
+  std::vector<std::unique_ptr<grpc::ClientAsyncResponseReader<v1::Decision>>>
+      calls;
+  v1::CheckInsertRequest req;
+  req.set_customer_id("C-1001");
+  req.set_campaign_id("k1");
+  for (int i = 0; i < kCalls; ++i) {
+    ctxs.push_back(Ctx());
+    calls.push_back(insert_->AsyncCheckInsert(ctxs.back().get(), req, &cq));
+    calls.back()->Finish(&replies[i], &statuses[i],
+                         reinterpret_cast<void*>(static_cast<intptr_t>(i)));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto code = daemon_->Stop(SIGTERM, std::chrono::seconds(10));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(code.has_value()) << "did not exit within 10 s";
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(took, std::chrono::seconds(10));
+  for (int i = 0; i < kCalls; ++i) {
+    void* tag;
+    bool ok;
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+  }
+  EXPECT_NE(daemon_->Stderr().find("stopped"), std::string::npos);
+  // Whatever was answered OK is in the log.
+  StartDaemon();
+  auto entries = QueryAudit();
+  int answered = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    if (!statuses[i].ok()) continue;
+    ++answered;
+    ASSERT_LE(replies[i].audit_seq(), entries.size());
+    EXPECT_NE(entries[replies[i].audit_seq() - 1].payload_json().find(
+                  replies[i].decision_id()),
+              std::string::npos);
+  }
+  EXPECT_GT(answered, 0);
+}
+
+TEST_F(DaemonTest, HealthServiceReportsServing) {
+  grpc::GenericStub stub(daemon_->Channel());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Slice empty(std::string{});  // HealthCheckRequest{service: ""}
+  grpc::ByteBuffer request(&empty, 1);
+  std::promise<std::pair<grpc::Status, grpc::ByteBuffer>> done;
+  auto response = std::make_shared<grpc::ByteBuffer>();
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                 &request, response.get(), [&](grpc::Status s) {
+                   done.set_value({s, *response});
+                 });
+  auto [status, bytes] = done.get_future().get();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(bytes.Dump(&slices).ok());
+  std::string raw;
+  for (const auto& s : slices) {
+    raw.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  EXPECT_EQ(raw, std::string("\x08\x01", 2));  // status: SERVING
+}
+
+TEST_F(DaemonTest, SecondDaemonOnSameDataDirIsRefused) {
+  DaemonProcess second(daemon_->data_dir());
+  EXPECT_FALSE(second.Start());
+  EXPECT_NE(second.error().find("in use"), std::string::npos) << second.error();
+}
+
+TEST_F(DaemonTest, KeyFileIsPrivate) {
+  struct stat st {};
+  ASSERT_EQ(::stat((daemon_->data_dir() / "pseudonym.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(GatekeeperdCliTest, CheckConfigExitCodes) {
+  auto good = testing::RunGatekeeperd(
+      {"--check-config", GATEKEEPER_SOURCE_DIR "/config/gatekeeper.example.yaml"});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  testing::TempDir dir;
+  const auto bad = dir.path() / "bad.yaml";
+  {
+    std::ofstream out(bad);
+    out << "listen: \"127.0.0.1:1\"\ndata_dir: d\nlisten_port: 3\n";
+  }
+  auto r = testing::RunGatekeeperd({"--check-config", bad.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.yaml:3: listen_port: unknown key"),
+            std::string::npos)
+      << r.err;
+  auto missing = testing::RunGatekeeperd({"--check-config", "/nonexistent.yaml"});
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace gatekeeper

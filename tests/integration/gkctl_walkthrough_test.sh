@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# End-to-end walkthrough of gkctl against a real gatekeeperd.
+#
+#   bash gkctl_walkthrough_test.sh GATEKEEPERD GKCTL EXAMPLE_CONFIG
+#
+# Starts the daemon on a free loopback port with a throwaway data dir, records
+# and withdraws consents, creates and approves campaigns, asks both gates,
+# checks the error paths, verifies the audit log, tampers with one entry and
+# expects verification to fail, and finally checks that the clear phone
+# number was never written to disk or to the daemon's output.
+# Prints "N passed, 0 failed" on success; "FAIL: ..." and exit 1 otherwise.
+set -u -o pipefail
+
+if [[ $# -ne 3 ]]; then
+  echo "usage: $0 GATEKEEPERD GKCTL EXAMPLE_CONFIG" >&2
+  exit 2
+fi
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+GATEKEEPERD=$(abspath "$1")
+GKCTL=$(abspath "$2")
+EXAMPLE_CONFIG=$(abspath "$3")
+for f in "$GATEKEEPERD" "$GKCTL"; do
+  [[ -x $f ]] || { echo "FAIL: $f is not an executable" >&2; exit 1; }
+done
+[[ -r $EXAMPLE_CONFIG ]] || { echo "FAIL: cannot read $EXAMPLE_CONFIG" >&2; exit 1; }
+
+TMP=$(mktemp -d)
+DATA=$TMP/data
+CONFIG=$TMP/gatekeeper.yaml
+DAEMON_PID=
+cleanup() {
+  if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+    kill -KILL "$DAEMON_PID" 2>/dev/null
+    wait "$DAEMON_PID" 2>/dev/null
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+PASSED=0
+OUT=$TMP/last.out
+ERR=$TMP/last.err
+LAST_CMD=
+
+fail() {
+  echo "FAIL: $*" >&2
+  if [[ -n $LAST_CMD ]]; then
+    echo "  last command: $LAST_CMD" >&2
+    echo "  --- stdout ---" >&2
+    sed 's/^/  /' "$OUT" >&2
+    echo "  --- stderr ---" >&2
+    sed 's/^/  /' "$ERR" >&2
+  fi
+  if [[ -n $DAEMON_PID ]] && ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+    wait "$DAEMON_PID"
+    echo "  gatekeeperd (pid $DAEMON_PID) has died, exit status $?" >&2
+    DAEMON_PID=
+  fi
+  for log in "$TMP"/daemon*.err; do
+    [[ -s $log ]] || continue
+    echo "  --- $(basename "$log") ---" >&2
+    tail -n 20 "$log" | sed 's/^/  /' >&2
+  done
+  echo "$PASSED passed, 1 failed" >&2
+  exit 1
+}
+pass() { PASSED=$((PASSED + 1)); }
+
+# gk EXPECTED_EXIT ARGS...: runs gkctl, keeping its stdout and stderr.
+gk() {
+  local want=$1
+  shift
+  LAST_CMD="gkctl $*"
+  "$GKCTL" "$@" >"$OUT" 2>"$ERR"
+  local rc=$?
+  [[ $rc -eq $want ]] || fail "exit code $rc, want $want"
+  pass
+}
+# expect_out TEXT / expect_err TEXT: the last command printed TEXT.
+expect_out() {
+  grep -qF -- "$1" "$OUT" || fail "stdout lacks \"$1\""
+  pass
+}
+expect_err() {
+  grep -qF -- "$1" "$ERR" || fail "stderr lacks \"$1\""
+  pass
+}
+# The last command failed with exactly one "gkctl: ..." line on stderr.
+expect_one_error_line() {
+  local n
+  n=$(wc -l <"$ERR")
+  [[ $n -eq 1 ]] || fail "stderr has $n lines, want exactly 1"
+  grep -q '^gkctl: ' "$ERR" || fail "stderr does not start with \"gkctl: \""
+  pass
+}
+# Prints the value of "key: value" from the last stdout.
+field() { sed -n "s/^$1: //p" "$OUT" | head -n 1; }
+
+# start_daemon NAME: starts gatekeeperd, waits up to 10 s for its port.
+start_daemon() {
+  local log=$TMP/$1
+  : >"$log.out"  # Exists before the background job opens it.
+  "$GATEKEEPERD" --config "$CONFIG" >"$log.out" 2>"$log.err" &
+  DAEMON_PID=$!
+  local port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^gatekeeperd: listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' \
+      "$log.out" | head -n 1)
+    [[ -n $port ]] && break
+    kill -0 "$DAEMON_PID" 2>/dev/null ||
+      { LAST_CMD=; fail "gatekeeperd exited: $(cat "$log.err")"; }
+    sleep 0.1
+  done
+  [[ -n $port ]] || { LAST_CMD=; fail "gatekeeperd did not listen within 10 s"; }
+  export GATEKEEPER_TARGET=127.0.0.1:$port
+  pass
+}
+
+# stop_daemon: SIGTERM, then waits up to 10 s for a clean exit.
+stop_daemon() {
+  kill -TERM "$DAEMON_PID"
+  for _ in $(seq 100); do
+    kill -0 "$DAEMON_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$DAEMON_PID" 2>/dev/null &&
+    { LAST_CMD=; fail "gatekeeperd did not stop within 10 s of SIGTERM"; }
+  wait "$DAEMON_PID"
+  local rc=$?
+  DAEMON_PID=
+  [[ $rc -eq 0 ]] || { LAST_CMD=; fail "gatekeeperd exited with $rc on SIGTERM"; }
+  pass
+}
+
+# ---- Setup ----
+sed -e 's|^listen:.*|listen: "127.0.0.1:0"|' \
+  -e "s|^data_dir:.*|data_dir: \"$DATA\"|" "$EXAMPLE_CONFIG" >"$CONFIG"
+if ! grep -q '^listen: "127.0.0.1:0"$' "$CONFIG" ||
+  ! grep -q "^data_dir: \"$DATA\"$" "$CONFIG"; then
+  fail "could not rewrite listen and data_dir in the config"
+fi
+start_daemon daemon1
+
+WINDOW=(--starts-at 2026-01-01T00:00:00+09:00 --ends-at 2030-01-01T00:00:00+09:00)
+LEAFLET=hikari-leaflet-2026-05
+CALL=hikari-call-2026-05
+
+# ---- Help and usage ----
+for cmd in "" consent "consent record" "consent withdraw" "consent list" \
+  campaign "campaign create" "campaign approve" "campaign retire" \
+  "campaign get" "campaign list" check "check insert" "check dial" audit \
+  "audit tail" "audit verify"; do
+  # shellcheck disable=SC2086  # word splitting intended
+  gk 0 $cmd --help
+  expect_out "Usage:"
+done
+gk 2 consent record --customer C-1001 --purpose leaflets
+expect_one_error_line
+expect_err "--purpose"
+gk 2 campaign create --id x --starts-at tomorrow
+expect_one_error_line
+expect_err "--starts-at"
+gk 2 --target 127.0.0.1:1 audit verify
+expect_one_error_line
+expect_err "gkctl: UNAVAILABLE: "
+
+# ---- Leaflet insert (AD_INSERT) ----
+gk 0 consent record --customer C-1001 --purpose ad-insert --company hikari-net \
+  --notice ad-2026-04 --channel web-form --evidence form-scan-0001 \
+  --collected-by operator-7 --request-id walkthrough-ad-1
+expect_out "state: GRANTED"
+expect_out "purpose: AD_INSERT"
+AD_CONSENT=$(field consent_id)
+[[ $AD_CONSENT == cns_* ]] || fail "no consent_id printed"
+pass
+# The same request id and content: the original record, not a second one.
+gk 0 consent record --customer C-1001 --purpose AD_INSERT --company hikari-net \
+  --notice ad-2026-04 --channel WEB_FORM --evidence form-scan-0001 \
+  --collected-by operator-7 --request-id walkthrough-ad-1
+expect_out "consent_id: $AD_CONSENT"
+
+gk 0 campaign create --id "$LEAFLET" --kind insert --company hikari-net \
+  "${WINDOW[@]}" --actor alice --description "May leaflet"
+expect_out "state: DRAFT"
+gk 2 campaign approve --id "$LEAFLET" --approver alice
+expect_one_error_line
+expect_err "gkctl: FAILED_PRECONDITION: "
+gk 0 campaign approve --id "$LEAFLET" --approver bob
+expect_out "state: APPROVED"
+expect_out "approved_by: bob"
+gk 0 campaign get --id "$LEAFLET" --json
+expect_out '"state":"CAMPAIGN_STATE_APPROVED"'
+
+gk 0 check insert --customer C-1001 --campaign "$LEAFLET" --print-run pr-1
+[[ $(head -n 1 "$OUT") == ALLOW ]] || fail "first line is not ALLOW"
+pass
+expect_out "consent_id: $AD_CONSENT"
+expect_out "reasons: CONSENT_ON_RECORD"
+
+gk 0 consent withdraw --customer C-1001 --purpose ad-insert --company hikari-net \
+  --channel counter --evidence slip-17 --reason "customer asked" \
+  --requested-by operator-7
+expect_out "withdrew 1 consent"
+expect_out "$AD_CONSENT"
+
+gk 1 check insert --customer C-1001 --campaign "$LEAFLET"
+[[ $(head -n 1 "$OUT") == BLOCK ]] || fail "first line is not BLOCK"
+pass
+expect_out CONSENT_WITHDRAWN
+
+# ---- Telemarketing (dial) ----
+gk 0 consent record --customer C-1001 --purpose telemarketing --company hikari-net \
+  --phone 090-1234-5678 --notice tm-2026-04 --channel recorded-call \
+  --evidence call-rec-0042 --collected-by operator-7
+expect_out "purpose: TELEMARKETING"
+MASKED=$(field phone_masked)
+[[ $MASKED == *5678 ]] || fail "phone_masked \"$MASKED\" does not end in 5678"
+pass
+[[ $MASKED != *1234* ]] || fail "phone_masked \"$MASKED\" shows the middle digits"
+pass
+TM_CONSENT=$(field consent_id)
+
+gk 0 campaign create --id "$CALL" --kind call --company hikari-net \
+  --goods-type "光回線サービス" "${WINDOW[@]}" --actor alice
+gk 0 campaign approve --id "$CALL" --approver bob
+
+gk 0 check dial --phone +819012345678 --campaign "$CALL" --agent agent-3
+[[ $(head -n 1 "$OUT") == ALLOW ]] || fail "first line is not ALLOW"
+pass
+expect_out "consent_id: $TM_CONSENT"
+expect_out "seller_name: ひかりネット株式会社"
+expect_out "goods_type: 光回線サービス"
+
+gk 1 check dial --phone 090-8765-4321 --customer C-1001 --campaign "$CALL"
+expect_out BLOCK
+expect_out PHONE_NOT_CONSENTED
+
+# Global options after the subcommand (CLI11 fallthrough).
+gk 0 consent withdraw --customer C-1001 --purpose telemarketing --channel ivr \
+  --json --target "$GATEKEEPER_TARGET" --timeout 10
+expect_out "\"consent_id\":\"$TM_CONSENT\""
+
+gk 1 check dial --phone 090-1234-5678 --campaign "$CALL"
+expect_out BLOCK
+expect_out CONSENT_WITHDRAWN
+
+gk 0 consent list --customer C-1001 --history
+expect_out "$AD_CONSENT WITHDRAWN"
+expect_out "$TM_CONSENT WITHDRAWN"
+
+# ---- Error cases ----
+gk 2 consent record --customer C-1002 --purpose ad-insert --company hikari-net \
+  --notice ad-2026-04 --channel web-form --collected-by operator-7
+expect_one_error_line
+expect_err "evidence_ref"
+[[ -s $OUT ]] && fail "a failed record printed on stdout"
+pass
+
+gk 1 check insert --customer C-1001 --campaign no-such-campaign
+expect_out BLOCK
+expect_out UNKNOWN_CAMPAIGN
+
+# ---- Audit log ----
+gk 0 audit tail --customer C-1001 --limit 100
+[[ -z $(awk '$5 != "C-1001"' "$OUT") ]] || fail "audit tail --customer shows other entries"
+pass
+expect_out "decision.insert"
+expect_out "decision.dial"
+gk 0 audit verify
+expect_out "audit log OK:"
+
+stop_daemon
+LAST_CMD="sqlite3 gatekeeper.db UPDATE audit"
+changed=$(sqlite3 "$DATA/gatekeeper.db" \
+  "UPDATE audit SET actor = 'mallory' WHERE seq = 3; SELECT changes();" 2>"$ERR")
+[[ $changed == 1 ]] || { LAST_CMD=; fail "could not alter audit entry 3: $(cat "$ERR")"; }
+pass
+start_daemon daemon2
+gk 1 audit verify
+expect_out "BROKEN at entry 3"
+
+# ---- No clear phone number at rest or in logs ----
+LAST_CMD=
+for digits in 9012345678 09012345678; do
+  hits=$(grep -rlaF -- "$digits" "$DATA" "$TMP"/daemon*.out "$TMP"/daemon*.err)
+  [[ -z $hits ]] || fail "the clear phone number $digits appears in: $hits"
+  pass
+done
+
+echo "$PASSED passed, 0 failed"

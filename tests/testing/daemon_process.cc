@@ -1,0 +1,172 @@
+#include "tests/testing/daemon_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace gatekeeper::testing {
+namespace {
+
+constexpr char kConfig[] = R"yaml(listen: "127.0.0.1:0"
+utc_offset: "+09:00"
+companies:
+  - {id: "hikari-net", legal_name: "ひかりネット株式会社", address: "東京都千代田区丸の内1-1-1", phone: "0120-000-111", representative: "代表取締役 山田太郎"}
+  - {id: "denki-home", legal_name: "でんきホームサービス株式会社", address: "大阪府大阪市北区梅田2-2-2", phone: "0120-000-222", representative: "代表取締役 佐藤花子"}
+notices:
+  - {id: "ad-2026-04", purpose: AD_INSERT, company_ids: ["hikari-net", "denki-home"], text: "広告の同封に同意します"}
+  - {id: "tm-2026-04", purpose: TELEMARKETING, company_ids: ["hikari-net"], text: "電話番号の提供に同意します"}
+)yaml";
+
+std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      return std::nullopt;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // reaping poll
+  }
+}
+
+}  // namespace
+
+std::string DaemonProcess::BinaryPath() { return GATEKEEPERD_PATH; }
+
+DaemonProcess::DaemonProcess(std::filesystem::path data_dir,
+                             DaemonOptions options)
+    : data_dir_(std::move(data_dir)), options_(std::move(options)) {}
+
+DaemonProcess::~DaemonProcess() { Kill(); }
+
+bool DaemonProcess::Start() {
+  {
+    std::ofstream cfg(config_path());
+    cfg << kConfig << "data_dir: \"" << data_dir_.string() << "\"\n"
+        << options_.extra_yaml;
+  }
+  int out[2];
+  if (::pipe(out) != 0) {
+    error_ = "pipe failed";
+    return false;
+  }
+  const std::string err_path = (data_dir_.parent_path() / "stderr.log").string();
+  const std::string cfg = config_path().string();
+  const std::string bin = BinaryPath();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out[1], 1);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ::dup2(err, 2);
+    ::close(out[0]);
+    if (options_.file_size_limit > 0) {
+      ::signal(SIGXFSZ, SIG_IGN);  // survives exec: writes fail with EFBIG
+      struct rlimit rl {};
+      rl.rlim_cur = rl.rlim_max = static_cast<rlim_t>(options_.file_size_limit);
+      ::setrlimit(RLIMIT_FSIZE, &rl);
+    }
+    ::execl(bin.c_str(), bin.c_str(), "--config", cfg.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  // Read the first line, bounded by a deadline.
+  std::string line;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (line.find('\n') == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{out[0], POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      break;
+    }
+    char buf[256];
+    const ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    line.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  const std::string marker = "listening on ";
+  const size_t at = line.find(marker);
+  if (at == std::string::npos) {
+    error_ = "daemon did not start; stdout: " + line + " stderr: " + Stderr();
+    Kill();
+    return false;
+  }
+  address_ = line.substr(at + marker.size());
+  address_ = address_.substr(0, address_.find('\n'));
+  return true;
+}
+
+std::optional<int> DaemonProcess::Stop(int signo,
+                                       std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return std::nullopt;
+  ::kill(pid_, signo);
+  auto r = WaitFor(pid_, timeout);
+  if (r.has_value()) pid_ = -1;
+  return r;
+}
+
+void DaemonProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::shared_ptr<grpc::Channel> DaemonProcess::Channel() const {
+  return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+}
+
+std::string DaemonProcess::Stderr() const {
+  return ReadFile(data_dir_.parent_path() / "stderr.log");
+}
+
+RunResult RunGatekeeperd(const std::vector<std::string>& args) {
+  char out_tmpl[] = "/tmp/gkrun-out.XXXXXX";
+  char err_tmpl[] = "/tmp/gkrun-err.XXXXXX";
+  const int out = ::mkstemp(out_tmpl);
+  const int err = ::mkstemp(err_tmpl);
+  const std::string bin = DaemonProcess::BinaryPath();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(bin.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  RunResult r;
+  auto code = WaitFor(pid, std::chrono::seconds(30));
+  r.exit_code = code.value_or(-1);
+  ::close(out);
+  ::close(err);
+  r.out = ReadFile(out_tmpl);
+  r.err = ReadFile(err_tmpl);
+  ::unlink(out_tmpl);
+  ::unlink(err_tmpl);
+  return r;
+}
+
+}  // namespace gatekeeper::testing
