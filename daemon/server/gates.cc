@@ -49,12 +49,29 @@ void FillPayload(const v1::Decision& d, v1::DecisionPayload& p) {
   p.set_policy_version(policy::kPolicyVersion);
 }
 
+// The status a check returns when its entry could not be appended.
+absl::Status AppendFailure(const absl::Status& s) {
+  if (s.code() == absl::StatusCode::kAborted) {
+    return absl::AbortedError(
+        "consents or campaigns kept changing while deciding; retry");
+  }
+  return absl::UnavailableError(
+      StrCat("the decision could not be logged, so none is given: ",
+             s.message()));
+}
+
 }  // namespace
 
 void Gates::CheckInsert(const v1::CheckInsertRequest& req, InsertDone done) {
   if (absl::Status s = policy::ValidateCheckInsert(req); !s.ok()) {
     return done(s);
   }
+  DecideInsert(req, 1, std::move(done));
+}
+
+void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
+                         InsertDone done) {
+  const uint64_t version = store_.StateVersion();
   const Micros now = clock_.Now();
   absl::Status read_error;
   std::optional<v1::Campaign> campaign =
@@ -87,14 +104,16 @@ void Gates::CheckInsert(const v1::CheckInsertRequest& req, InsertDone done) {
   std::string actor = req.print_run_id().empty()
                           ? std::string("insert-gate")
                           : StrCat("print-run:", req.print_run_id());
-  store_.AppendAsync(
+  store_.AppendDecisionAsync(
       {"decision.insert", std::move(actor), req.customer_id(), PayloadJson(p)},
-      [decision, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
-        if (!seq.ok()) {
-          return done(absl::UnavailableError(StrCat(
-              "the decision could not be logged, so none is given: ",
-              seq.status().message())));
+      version,
+      [this, req, attempt, decision,
+       done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
+        if (seq.status().code() == absl::StatusCode::kAborted &&
+            attempt < kMaxAttempts) {
+          return DecideInsert(req, attempt + 1, std::move(done));
         }
+        if (!seq.ok()) return done(AppendFailure(seq.status()));
         decision->set_audit_seq(*seq);
         done(std::move(*decision));
       });
@@ -103,8 +122,14 @@ void Gates::CheckInsert(const v1::CheckInsertRequest& req, InsertDone done) {
 void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
   auto phone = policy::ValidateCheckDial(req);
   if (!phone.ok()) return done(phone.status());
+  DecideDial(req, *phone, 1, std::move(done));
+}
+
+void Gates::DecideDial(const v1::CheckDialRequest& req,
+                       const ParsedPhone& phone, int attempt, DialDone done) {
+  const uint64_t version = store_.StateVersion();
   const Micros now = clock_.Now();
-  const std::string pseudonym = pseudonymizer_.Pseudonym(phone->e164);
+  const std::string pseudonym = pseudonymizer_.Pseudonym(phone.e164);
   absl::Status read_error;
   std::optional<v1::Campaign> campaign =
       FindCampaign(store_, req.campaign_id(), &read_error);
@@ -149,18 +174,20 @@ void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
   p.set_customer_id(req.customer_id());
   p.set_agent_id(req.agent_id());
   p.set_phone_hmac(ToHex(pseudonym));
-  p.set_phone_masked(phone->masked);
+  p.set_phone_masked(phone.masked);
   std::string actor = req.agent_id().empty()
                           ? std::string("dial-gate")
                           : StrCat("agent:", req.agent_id());
-  store_.AppendAsync(
+  store_.AppendDecisionAsync(
       {"decision.dial", std::move(actor), req.customer_id(), PayloadJson(p)},
-      [response, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
-        if (!seq.ok()) {
-          return done(absl::UnavailableError(StrCat(
-              "the decision could not be logged, so none is given: ",
-              seq.status().message())));
+      version,
+      [this, req, phone, attempt, response,
+       done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
+        if (seq.status().code() == absl::StatusCode::kAborted &&
+            attempt < kMaxAttempts) {
+          return DecideDial(req, phone, attempt + 1, std::move(done));
         }
+        if (!seq.ok()) return done(AppendFailure(seq.status()));
         response->mutable_decision()->set_audit_seq(*seq);
         done(std::move(*response));
       });

@@ -34,7 +34,16 @@ class Gates {
   void CheckInsert(const v1::CheckInsertRequest& req, InsertDone done);
   void CheckDial(const v1::CheckDialRequest& req, DialDone done);
 
+  // A decision whose inputs changed before its entry was logged is made again,
+  // at most this many times in all; then the caller gets ABORTED.
+  static constexpr int kMaxAttempts = 5;
+
  private:
+  void DecideInsert(const v1::CheckInsertRequest& req, int attempt,
+                    InsertDone done);
+  void DecideDial(const v1::CheckDialRequest& req, const ParsedPhone& phone,
+                  int attempt, DialDone done);
+
   Store& store_;
   const ConfigIndex& config_;
   const Pseudonymizer& pseudonymizer_;

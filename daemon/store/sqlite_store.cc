@@ -480,7 +480,8 @@ absl::Status SqliteStore::Write(
     std::function<absl::Status(WriteContext&)> apply) {
   std::promise<absl::Status> p;
   std::future<absl::Status> f = p.get_future();
-  Submit({std::move(apply), [&p](absl::Status s) { p.set_value(std::move(s)); }});
+  Submit({std::move(apply), [&p](absl::Status s) { p.set_value(std::move(s)); },
+          /*changes_state=*/true});
   return f.get();
 }
 
@@ -503,10 +504,12 @@ void SqliteStore::WriterLoop() {
 
 void SqliteStore::RunBatch(std::vector<Op>& batch) {
   const ChainHead committed = chain_.head();
+  const uint64_t committed_version = state_version_;
   std::vector<absl::Status> results(batch.size());
   auto fail_all = [&](const absl::Status& why) {
     (void)writer_->Exec("ROLLBACK");
     chain_.Rewind(committed);
+    state_version_ = committed_version;
     for (Op& op : batch) op.done(why);
   };
   absl::Status s = writer_->Exec("BEGIN IMMEDIATE");
@@ -519,6 +522,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     results[i] = batch[i].apply(ctx);
     if (results[i].ok()) {
       any_ok = true;
+      if (batch[i].changes_state) ++state_version_;
       s = writer_->Exec("RELEASE op");
     } else {
       chain_.Rewind(mark);
@@ -540,6 +544,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     return fail_all(absl::UnavailableError(
         StrCat("commit failed, nothing was written: ", s.message())));
   }
+  committed_state_version_.store(state_version_);
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
 }
 
@@ -828,10 +833,19 @@ absl::StatusOr<std::vector<v1::Campaign>> SqliteStore::ListCampaigns() {
   return out;
 }
 
-void SqliteStore::AppendAsync(AuditDraft draft, AppendDone done) {
+uint64_t SqliteStore::StateVersion() const {
+  return committed_state_version_.load();
+}
+
+void SqliteStore::AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
+                                      AppendDone done) {
   auto seq = std::make_shared<uint64_t>(0);
-  Submit({[draft = std::move(draft), seq](WriteContext& w) mutable
-          -> absl::Status {
+  Submit({[this, draft = std::move(draft), seq,
+           state_version](WriteContext& w) mutable -> absl::Status {
+            if (state_version != state_version_) {
+              return absl::AbortedError(
+                  "consents or campaigns changed while deciding");
+            }
             ASSIGN_OR_RETURN(*seq, w.Append(std::move(draft)));
             return absl::OkStatus();
           },

@@ -14,11 +14,14 @@
 //      the same transaction.
 //   2. the writer's ChainBuilder head equals audit_head outside a
 //      transaction; on rollback it is rewound.
-//   3. consents.state equals the state of the consent's latest consent_events
+//   3. state_version_ == committed_state_version_ outside a transaction;
+//      both only grow.
+//   4. consents.state equals the state of the consent's latest consent_events
 //      row.
 #ifndef GATEKEEPER_DAEMON_STORE_SQLITE_STORE_H_
 #define GATEKEEPER_DAEMON_STORE_SQLITE_STORE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -72,7 +75,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
       std::string_view campaign_id) override;
   absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() override;
-  void AppendAsync(AuditDraft draft, AppendDone done) override;
+  uint64_t StateVersion() const override;
+  void AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
+                           AppendDone done) override;
   absl::Status ScanAudit(
       uint64_t after_seq, uint32_t limit, std::string_view customer_id,
       const std::function<bool(const AuditRecord&)>& fn) override;
@@ -85,6 +90,8 @@ class SqliteStore final : public Store {
   struct Op {
     std::function<absl::Status(WriteContext&)> apply;
     std::function<void(absl::Status)> done;
+    // Consent and campaign writes move the state version.
+    bool changes_state = false;
   };
   class ReadLease;
 
@@ -92,7 +99,8 @@ class SqliteStore final : public Store {
               std::unique_ptr<sqlite::Connection> writer, ChainHead head);
 
   void Submit(Op op);
-  // Runs `apply` in the writer thread and waits for the commit.
+  // Runs a state-changing `apply` in the writer thread and waits for the
+  // commit.
   absl::Status Write(std::function<absl::Status(WriteContext&)> apply);
   void WriterLoop();
   void RunBatch(std::vector<Op>& batch);
@@ -105,6 +113,8 @@ class SqliteStore final : public Store {
   // Writer thread state; touched only by the writer thread after Open.
   std::unique_ptr<sqlite::Connection> writer_;
   ChainBuilder chain_;
+  uint64_t state_version_ = 0;  // including this transaction's writes
+  std::atomic<uint64_t> committed_state_version_{0};
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

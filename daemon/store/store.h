@@ -100,11 +100,18 @@ class Store {
   virtual absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() = 0;
 
   // -- Audit --
-  // Appends a decision's entry. `done` runs (on a store thread) once the entry
-  // is durable, with its seq, or with the error that kept it from being
-  // written. Concurrent appends share one commit.
+  // A counter that moves with every committed write to consents or
+  // campaigns. A decision reads it before reading its inputs.
+  virtual uint64_t StateVersion() const = 0;
+  // Appends a decision's entry, provided no consent or campaign write has
+  // landed since `state_version` was read (else ABORTED: decide again), so
+  // the log never shows a decision after a change it did not see. `done` runs
+  // (on a store thread) once the entry is durable, with its seq, or with the
+  // error that kept it from being written. Concurrent appends share one
+  // commit.
   using AppendDone = std::function<void(absl::StatusOr<uint64_t> seq)>;
-  virtual void AppendAsync(AuditDraft draft, AppendDone done) = 0;
+  virtual void AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
+                                   AppendDone done) = 0;
   // Calls `fn` for entries with seq > after_seq (and customer_id, if not
   // empty) in seq order until `limit` entries or `fn` returns false.
   virtual absl::Status ScanAudit(

@@ -1,6 +1,7 @@
 // End-to-end tests: the real gatekeeperd on a free loopback port with a temp
 // data_dir, driven over gRPC by a real client.
 #include <grpcpp/generic/generic_stub.h>
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "daemon/common/clock.h"
+#include "gatekeeper/v1/audit_payload.pb.h"
 #include "gatekeeper/v1/audit_service.grpc.pb.h"
 #include "gatekeeper/v1/campaign_service.grpc.pb.h"
 #include "gatekeeper/v1/consent_service.grpc.pb.h"
@@ -607,6 +609,65 @@ TEST_F(DaemonTest, SigtermDrainsInFlightCallsAndExitsZero) {
               std::string::npos);
   }
   EXPECT_GT(answered, 0);
+}
+
+// The log order is the order of truth: no decision is logged after a consent
+// change it did not see. Checks race withdrawals and re-grants; then the log is
+// replayed and every decision must match the consent state at its place.
+TEST_F(DaemonTest, DecisionsNeverFollowAChangeTheyDidNotSee) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  std::atomic<bool> stop{false};
+  std::atomic<int> checks{0};
+  std::vector<std::thread> checkers;
+  for (int t = 0; t < 4; ++t) {
+    checkers.emplace_back([&] {
+      auto stub = v1::InsertGate::NewStub(daemon_->Channel());
+      v1::CheckInsertRequest req;
+      req.set_customer_id("C-1001");
+      req.set_campaign_id("k1");
+      while (!stop) {
+        v1::Decision d;
+        grpc::Status s = stub->CheckInsert(Ctx().get(), req, &d);
+        EXPECT_TRUE(s.ok()) << s.error_message();
+        ++checks;
+      }
+    });
+  }
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(Record(AdConsent()).ok());
+    Withdraw("C-1001", v1::PURPOSE_AD_INSERT);
+  }
+  stop = true;
+  for (auto& t : checkers) t.join();
+  ASSERT_GT(checks, 0);
+
+  std::set<std::string> granted;
+  int decisions = 0;
+  google::protobuf::util::JsonParseOptions opts;
+  for (const auto& e : QueryAudit()) {
+    if (e.kind() == "consent.recorded") {
+      v1::ConsentRecord r;
+      ASSERT_TRUE(JsonStringToMessage(e.payload_json(), &r, opts).ok());
+      granted.insert(r.consent_id());
+    } else if (e.kind() == "consent.withdrawn") {
+      v1::WithdrawalPayload w;
+      ASSERT_TRUE(JsonStringToMessage(e.payload_json(), &w, opts).ok());
+      for (const auto& id : w.consent_ids()) granted.erase(id);
+    } else if (e.kind() == "decision.insert") {
+      v1::DecisionPayload d;
+      ASSERT_TRUE(JsonStringToMessage(e.payload_json(), &d, opts).ok());
+      ++decisions;
+      if (d.verdict() == v1::VERDICT_ALLOW) {
+        EXPECT_EQ(granted.count(d.consent_id()), 1u)
+            << "entry " << e.seq() << " allowed on " << d.consent_id()
+            << ", which the log shows withdrawn";
+      } else {
+        EXPECT_TRUE(granted.empty())
+            << "entry " << e.seq() << " blocked while a consent was granted";
+      }
+    }
+  }
+  EXPECT_EQ(decisions, checks.load());
 }
 
 TEST_F(DaemonTest, HealthServiceReportsServing) {

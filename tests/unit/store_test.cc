@@ -87,7 +87,8 @@ class StoreTest : public ::testing::Test {
 
   absl::StatusOr<uint64_t> Append(std::string kind) {
     std::promise<absl::StatusOr<uint64_t>> p;
-    store_->AppendAsync({std::move(kind), "test", "C1", "{}"},
+    store_->AppendDecisionAsync({std::move(kind), "test", "C1", "{}"},
+                                store_->StateVersion(),
                         [&](absl::StatusOr<uint64_t> s) { p.set_value(s); });
     return p.get_future().get();
   }
@@ -342,6 +343,21 @@ TEST_F(StoreTest, AlteredLastEntryBlocksStartup) {
   o.path = db_path();
   auto s = SqliteStore::Open(o);
   EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(StoreTest, DecisionOnStaleStateIsAborted) {
+  const uint64_t before = store_->StateVersion();
+  ASSERT_TRUE(store_->RecordConsent(Consent("c1")).ok());
+  EXPECT_GT(store_->StateVersion(), before);
+  std::promise<absl::StatusOr<uint64_t>> stale, fresh;
+  store_->AppendDecisionAsync({"decision.insert", "t", "C1", "{}"}, before,
+                              [&](auto s) { stale.set_value(s); });
+  EXPECT_EQ(stale.get_future().get().status().code(),
+            absl::StatusCode::kAborted);
+  store_->AppendDecisionAsync({"decision.insert", "t", "C1", "{}"},
+                              store_->StateVersion(),
+                              [&](auto s) { fresh.set_value(s); });
+  EXPECT_EQ(*fresh.get_future().get(), 2u);
 }
 
 TEST_F(StoreTest, ClosedStoreRefusesWrites) {
