@@ -1,7 +1,7 @@
 #include "daemon/audit/chain.h"
 
-#include "daemon/common/strings.h"
 #include "daemon/common/crypto.h"
+#include "daemon/common/strings.h"
 
 namespace gatekeeper {
 namespace {
@@ -62,25 +62,26 @@ bool ChainVerifier::Feed(const AuditRecord& r) {
   auto fail = [&](std::string detail) {
     result_.ok = false;
     // A gap is reported at the first missing entry.
-    result_.first_bad_seq = r.seq != expected_.seq + 1 ? expected_.seq + 1 : r.seq;
+    result_.first_bad_seq =
+        r.seq != expected_.seq + 1 ? expected_.seq + 1 : r.seq;
     result_.detail = std::move(detail);
     return false;
   };
   if (r.seq != expected_.seq + 1) {
     return fail(StrCat("entry ", expected_.seq + 1,
-                             " is missing (next entry found is ", r.seq, ")"));
+                       " is missing (next entry found is ", r.seq, ")"));
   }
   if (r.prev_hash != expected_.hash) {
     return fail(StrCat("entry ", r.seq,
-                             ": prev_hash does not match the hash of entry ",
-                             expected_.seq));
+                       ": prev_hash does not match the hash of entry ",
+                       expected_.seq));
   }
   const std::string recomputed = ComputeEntryHash(r);
   if (recomputed != r.hash) {
     return fail(StrCat("entry ", r.seq,
-                             ": content does not match its hash (stored ",
-                             ToHex(r.hash).substr(0, 16), "..., recomputed ",
-                             ToHex(recomputed).substr(0, 16), "...)"));
+                       ": content does not match its hash (stored ",
+                       ToHex(r.hash).substr(0, 16), "..., recomputed ",
+                       ToHex(recomputed).substr(0, 16), "...)"));
   }
   expected_.seq = r.seq;
   expected_.hash = r.hash;
@@ -94,21 +95,20 @@ VerifyResult ChainVerifier::Finish(const std::optional<ChainHead>& anchor) {
       result_.ok = false;
       result_.first_bad_seq =
           anchor->seq > expected_.seq ? expected_.seq + 1 : anchor->seq + 1;
-      result_.detail = StrCat(
-          "the head anchor says the log ends at entry ", anchor->seq,
-          " but the last entry is ", expected_.seq,
-          anchor->seq > expected_.seq ? " (tail truncated)" : "");
+      result_.detail =
+          StrCat("the head anchor says the log ends at entry ", anchor->seq,
+                 " but the last entry is ", expected_.seq,
+                 anchor->seq > expected_.seq ? " (tail truncated)" : "");
     } else if (anchor->hash != expected_.hash) {
       result_.ok = false;
       result_.first_bad_seq = anchor->seq;
-      result_.detail = StrCat("entry ", anchor->seq,
-                                    ": hash differs from the head anchor");
+      result_.detail =
+          StrCat("entry ", anchor->seq, ": hash differs from the head anchor");
     }
   }
   result_.head_hash = expected_.hash;
   if (result_.ok) {
-    result_.detail =
-        StrCat(result_.entries_checked, " entries verified");
+    result_.detail = StrCat(result_.entries_checked, " entries verified");
   }
   return result_;
 }

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "daemon/common/strings.h"
 #include "absl/strings/str_split.h"
 #include "daemon/common/crypto.h"
+#include "daemon/common/strings.h"
 
 namespace gatekeeper {
 namespace {
@@ -122,15 +122,14 @@ absl::StatusOr<Pseudonymizer> Pseudonymizer::LoadOrCreate(
   }
   if ((st.st_mode & 077) != 0) {
     ::close(fd);
-    return absl::FailedPreconditionError(StrCat(
-        path, " is readable by group or others; chmod 600 it"));
+    return absl::FailedPreconditionError(
+        StrCat(path, " is readable by group or others; chmod 600 it"));
   }
   std::string key(kKeySize + 1, '\0');
   const ssize_t n = ::read(fd, key.data(), key.size());
   ::close(fd);
   if (n != static_cast<ssize_t>(kKeySize)) {
-    return absl::DataLossError(
-        StrCat(path, " does not hold a 32-byte key"));
+    return absl::DataLossError(StrCat(path, " does not hold a 32-byte key"));
   }
   key.resize(kKeySize);
   return Pseudonymizer(std::move(key));

@@ -21,9 +21,8 @@ inline void Append(std::string& out, absl::string_view s) {
   out.append(s.data(), s.size());
 }
 inline void Append(std::string& out, char c) { out.push_back(c); }
-template <typename T,
-          typename = std::enable_if_t<std::is_integral_v<T> &&
-                                      !std::is_same_v<T, char>>>
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T> &&
+                                                  !std::is_same_v<T, char>>>
 void Append(std::string& out, T v) {
   out.append(std::to_string(v));
 }

@@ -9,9 +9,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "daemon/common/strings.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "daemon/common/strings.h"
 
 namespace gatekeeper {
 namespace {
@@ -117,9 +117,8 @@ class YamlToProto {
           }
         }
         return Error(node, path,
-                     StrCat("unknown value \"", text,
-                                  "\" (expected one of ",
-                                  absl::StrJoin(allowed, ", "), ")"));
+                     StrCat("unknown value \"", text, "\" (expected one of ",
+                            absl::StrJoin(allowed, ", "), ")"));
       }
       default:
         return Error(node, path, "unsupported field type");
@@ -144,8 +143,7 @@ class YamlToProto {
     std::string where(source_);
     if (mark.line >= 0) StrAppend(&where, ":", mark.line + 1);
     return absl::InvalidArgumentError(
-        StrCat(where, ": ", path.empty() ? "(top level)" : path, ": ",
-                     what));
+        StrCat(where, ": ", path.empty() ? "(top level)" : path, ": ", what));
   }
 
   std::string_view source_;
@@ -238,7 +236,8 @@ absl::Status ValidateConfig(Config& config) {
       return Invalid(key + ".id", StrCat("duplicate id \"", c.id(), "\""));
     }
     // Seller disclosures (特定商取引法 Art. 16, Art. 11) need all four.
-    if (c.legal_name().empty()) return Invalid(key + ".legal_name", "is required");
+    if (c.legal_name().empty())
+      return Invalid(key + ".legal_name", "is required");
     if (c.address().empty()) return Invalid(key + ".address", "is required");
     if (c.phone().empty()) return Invalid(key + ".phone", "is required");
     if (c.representative().empty()) {
@@ -265,8 +264,7 @@ absl::Status ValidateConfig(Config& config) {
     for (int j = 0; j < n.company_ids_size(); ++j) {
       if (companies.count(n.company_ids(j)) == 0) {
         return Invalid(StrCat(key, ".company_ids[", j, "]"),
-                       StrCat("unknown company \"", n.company_ids(j),
-                                    "\""));
+                       StrCat("unknown company \"", n.company_ids(j), "\""));
       }
     }
     if (n.text().empty()) return Invalid(key + ".text", "is required");

@@ -23,14 +23,13 @@ absl::StatusOr<v1::Campaign> Approve(const v1::Campaign& current,
   if (current.state() != v1::CAMPAIGN_STATE_DRAFT) {
     return absl::FailedPreconditionError(
         StrCat("campaign ", current.campaign_id(), " is ",
-                     v1::CampaignState_Name(current.state()),
-                     "; only a DRAFT can be approved"));
+               v1::CampaignState_Name(current.state()),
+               "; only a DRAFT can be approved"));
   }
   if (approver == current.created_by()) {
     return absl::FailedPreconditionError(
-        StrCat("approver: \"", approver,
-                     "\" created campaign ", current.campaign_id(),
-                     "; a second person must approve it"));
+        StrCat("approver: \"", approver, "\" created campaign ",
+               current.campaign_id(), "; a second person must approve it"));
   }
   v1::Campaign c = current;
   c.set_state(v1::CAMPAIGN_STATE_APPROVED);
@@ -41,8 +40,8 @@ absl::StatusOr<v1::Campaign> Approve(const v1::Campaign& current,
 
 absl::StatusOr<v1::Campaign> Retire(const v1::Campaign& current) {
   if (current.state() == v1::CAMPAIGN_STATE_RETIRED) {
-    return absl::FailedPreconditionError(StrCat(
-        "campaign ", current.campaign_id(), " is already RETIRED"));
+    return absl::FailedPreconditionError(
+        StrCat("campaign ", current.campaign_id(), " is already RETIRED"));
   }
   v1::Campaign c = current;
   c.set_state(v1::CAMPAIGN_STATE_RETIRED);

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "daemon/common/strings.h"
 #include "absl/strings/str_join.h"
+#include "daemon/common/strings.h"
 
 namespace gatekeeper::policy {
 namespace {
@@ -35,8 +35,7 @@ class Builder {
       o.verdict = v1::VERDICT_ALLOW;
       o.reasons = {v1::REASON_CONSENT_ON_RECORD};
       o.consent_id = relied_on->consent_id;
-      o.explanation = StrCat("consent ", relied_on->consent_id,
-                                   " is in force");
+      o.explanation = StrCat("consent ", relied_on->consent_id, " is in force");
       return o;
     }
     o.verdict = v1::VERDICT_BLOCK;
@@ -60,22 +59,22 @@ bool CheckCampaign(const v1::Campaign* campaign, v1::CampaignKind want,
   }
   const std::string& id = campaign->campaign_id();
   if (campaign->kind() != want) {
-    b.Block(v1::REASON_CAMPAIGN_WRONG_KIND,
-            StrCat("campaign ", id, " is ",
-                         v1::CampaignKind_Name(campaign->kind()), ", not ",
-                         v1::CampaignKind_Name(want)));
+    b.Block(
+        v1::REASON_CAMPAIGN_WRONG_KIND,
+        StrCat("campaign ", id, " is ", v1::CampaignKind_Name(campaign->kind()),
+               ", not ", v1::CampaignKind_Name(want)));
   }
   if (campaign->state() != v1::CAMPAIGN_STATE_APPROVED) {
     b.Block(v1::REASON_CAMPAIGN_NOT_APPROVED,
             StrCat("campaign ", id, " is ",
-                         v1::CampaignState_Name(campaign->state())));
+                   v1::CampaignState_Name(campaign->state())));
   }
   const Micros starts = ToMicros(campaign->starts_at());
   const Micros ends = ToMicros(campaign->ends_at());
   if (now < starts || now >= ends) {
     b.Block(v1::REASON_CAMPAIGN_OUTSIDE_WINDOW,
             StrCat("campaign ", id, " runs from ", FormatRfc3339(starts),
-                         " to ", FormatRfc3339(ends)));
+                   " to ", FormatRfc3339(ends)));
   }
   return true;
 }
@@ -129,7 +128,7 @@ Outcome DecideInsert(const v1::Campaign* campaign,
   if (relied == nullptr && !reported) {
     b.Block(v1::REASON_NO_CONSENT,
             StrCat("no AD_INSERT consent on record for company ",
-                         campaign->company_id()));
+                   campaign->company_id()));
   }
   return b.Finish(relied);
 }
@@ -163,8 +162,8 @@ Outcome DecideDial(const v1::Campaign* campaign, const DialQuery& query,
   if (relied == nullptr && !reported) {
     b.Block(v1::REASON_NO_CONSENT,
             StrCat("no TELEMARKETING consent on record for this number "
-                         "and company ",
-                         campaign->company_id()));
+                   "and company ",
+                   campaign->company_id()));
   }
   return b.Finish(relied);
 }

@@ -29,7 +29,8 @@ absl::Status ValidateText(std::string_view field, std::string_view s,
 }
 
 absl::Status ValidateChannel(std::string_view field, v1::ConsentChannel ch) {
-  if (ch == v1::CONSENT_CHANNEL_UNSPECIFIED) return Invalid(field, "is required");
+  if (ch == v1::CONSENT_CHANNEL_UNSPECIFIED)
+    return Invalid(field, "is required");
   if (!v1::ConsentChannel_IsValid(ch)) return Invalid(field, "unknown value");
   return absl::OkStatus();
 }
@@ -48,7 +49,7 @@ absl::Status ValidateCompany(std::string_view field, std::string_view id,
   if (id.empty()) return Invalid(field, "is required");
   if (config.FindCompany(id) == nullptr) {
     return Invalid(field, StrCat("unknown company \"", id,
-                                       "\" (not in the configuration)"));
+                                 "\" (not in the configuration)"));
   }
   return absl::OkStatus();
 }
@@ -86,25 +87,23 @@ absl::StatusOr<std::optional<ParsedPhone>> ValidateRecordConsent(
   if (req.notice_id().empty()) return Invalid("notice_id", "is required");
   const Notice* notice = config.FindNotice(req.notice_id());
   if (notice == nullptr) {
-    return Invalid("notice_id", StrCat("unknown notice \"",
-                                             req.notice_id(),
-                                             "\" (not in the configuration)"));
+    return Invalid("notice_id", StrCat("unknown notice \"", req.notice_id(),
+                                       "\" (not in the configuration)"));
   }
   if (notice->purpose() != req.purpose()) {
     return Invalid("notice_id",
                    StrCat("notice \"", notice->id(), "\" covers ",
-                                v1::Purpose_Name(notice->purpose()), ", not ",
-                                v1::Purpose_Name(req.purpose())));
+                          v1::Purpose_Name(notice->purpose()), ", not ",
+                          v1::Purpose_Name(req.purpose())));
   }
   bool names_company = false;
   for (const auto& c : notice->company_ids()) {
     names_company = names_company || c == req.company_id();
   }
   if (!names_company) {
-    return Invalid("notice_id",
-                   StrCat("notice \"", notice->id(),
-                                "\" does not name company \"",
-                                req.company_id(), "\""));
+    return Invalid("notice_id", StrCat("notice \"", notice->id(),
+                                       "\" does not name company \"",
+                                       req.company_id(), "\""));
   }
   if (req.has_collected_at()) {
     const Micros collected = ToMicros(req.collected_at());
@@ -122,7 +121,8 @@ absl::StatusOr<std::optional<ParsedPhone>> ValidateRecordConsent(
       return Invalid("phone_number", "is required for PURPOSE_TELEMARKETING");
     }
     auto phone = ParsePhone(req.phone_number());
-    if (!phone.ok()) return Invalid("phone_number", std::string(phone.status().message()));
+    if (!phone.ok())
+      return Invalid("phone_number", std::string(phone.status().message()));
     return std::optional<ParsedPhone>(*std::move(phone));
   }
   if (!req.phone_number().empty()) {
@@ -180,8 +180,8 @@ absl::Status ValidateCreateCampaign(const v1::CreateCampaignRequest& req,
     return Invalid("campaign.ends_at", "must be later than starts_at");
   }
   for (const auto& [k, v] : c.disclosures()) {
-    if (!(s = ValidateText(StrCat("campaign.disclosures[", k, "]"), v,
-                           false, 4096))
+    if (!(s = ValidateText(StrCat("campaign.disclosures[", k, "]"), v, false,
+                           4096))
              .ok()) {
       return s;
     }
@@ -214,7 +214,8 @@ absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req) {
   }
   if (req.phone_number().empty()) return Invalid("phone_number", "is required");
   auto phone = ParsePhone(req.phone_number());
-  if (!phone.ok()) return Invalid("phone_number", std::string(phone.status().message()));
+  if (!phone.ok())
+    return Invalid("phone_number", std::string(phone.status().message()));
   return *std::move(phone);
 }
 

@@ -24,8 +24,7 @@ inline constexpr Micros kMaxClockSkew = 5'000'000;
 
 // Returns the parsed phone number for TELEMARKETING, nullopt for AD_INSERT.
 absl::StatusOr<std::optional<ParsedPhone>> ValidateRecordConsent(
-    const v1::RecordConsentRequest& req, const ConfigIndex& config,
-    Micros now);
+    const v1::RecordConsentRequest& req, const ConfigIndex& config, Micros now);
 
 absl::Status ValidateWithdrawConsent(const v1::WithdrawConsentRequest& req,
                                      const ConfigIndex& config);

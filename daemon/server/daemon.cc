@@ -54,8 +54,8 @@ absl::StatusOr<int> LockDataDir(const std::filesystem::path& dir) {
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    return absl::FailedPreconditionError(StrCat(
-        "data_dir ", dir.string(), " is in use by another gatekeeperd"));
+    return absl::FailedPreconditionError(
+        StrCat("data_dir ", dir.string(), " is in use by another gatekeeperd"));
   }
   return fd;
 }
@@ -70,8 +70,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return absl::UnavailableError(StrCat(
-        "data_dir: cannot create ", dir.string(), ": ", ec.message()));
+    return absl::UnavailableError(
+        StrCat("data_dir: cannot create ", dir.string(), ": ", ec.message()));
   }
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);

@@ -2,8 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "daemon/common/strings.h"
 #include "daemon/common/crypto.h"
+#include "daemon/common/strings.h"
 #include "daemon/policy/decide.h"
 #include "daemon/policy/validate.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
@@ -55,9 +55,8 @@ absl::Status AppendFailure(const absl::Status& s) {
     return absl::AbortedError(
         "consents or campaigns kept changing while deciding; retry");
   }
-  return absl::UnavailableError(
-      StrCat("the decision could not be logged, so none is given: ",
-             s.message()));
+  return absl::UnavailableError(StrCat(
+      "the decision could not be logged, so none is given: ", s.message()));
 }
 
 }  // namespace
@@ -84,8 +83,10 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
     if (campaign.has_value()) {
       auto facts = store_.ConsentsOfCustomer(
           req.customer_id(), v1::PURPOSE_AD_INSERT, campaign->company_id());
-      if (!facts.ok()) read_error = facts.status();
-      else consents = *std::move(facts);
+      if (!facts.ok())
+        read_error = facts.status();
+      else
+        consents = *std::move(facts);
     }
     outcome = read_error.ok()
                   ? policy::DecideInsert(campaign ? &*campaign : nullptr,
@@ -147,8 +148,10 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
               : store_.ConsentsOfCustomer(req.customer_id(),
                                           v1::PURPOSE_TELEMARKETING,
                                           campaign->company_id());
-      if (!facts.ok()) read_error = facts.status();
-      else consents = *std::move(facts);
+      if (!facts.ok())
+        read_error = facts.status();
+      else
+        consents = *std::move(facts);
       // What the agent must say first (特定商取引法 Art. 16).
       v1::Disclosure* d = response->mutable_disclosure();
       if (const Company* co = config_.FindCompany(campaign->company_id())) {
@@ -159,11 +162,11 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
       d->set_goods_type(campaign->goods_type());
       d->set_solicitation_statement(config_.config().solicitation_statement());
     }
-    outcome = read_error.ok()
-                  ? policy::DecideDial(campaign ? &*campaign : nullptr,
-                                       {req.customer_id(), pseudonym},
-                                       consents, now)
-                  : policy::InternalError(std::string(read_error.message()));
+    outcome =
+        read_error.ok()
+            ? policy::DecideDial(campaign ? &*campaign : nullptr,
+                                 {req.customer_id(), pseudonym}, consents, now)
+            : policy::InternalError(std::string(read_error.message()));
   }
   *response->mutable_decision() = ToDecision(outcome, now);
   v1::DecisionPayload p;
@@ -175,9 +178,8 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
   p.set_agent_id(req.agent_id());
   p.set_phone_hmac(ToHex(pseudonym));
   p.set_phone_masked(phone.masked);
-  std::string actor = req.agent_id().empty()
-                          ? std::string("dial-gate")
-                          : StrCat("agent:", req.agent_id());
+  std::string actor = req.agent_id().empty() ? std::string("dial-gate")
+                                             : StrCat("agent:", req.agent_id());
   store_.AppendDecisionAsync(
       {"decision.dial", std::move(actor), req.customer_id(), PayloadJson(p)},
       version,

@@ -1,7 +1,7 @@
 #include "daemon/server/services.h"
 
-#include "daemon/common/strings.h"
 #include "daemon/common/crypto.h"
+#include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
 #include "daemon/policy/validate.h"
 
@@ -47,7 +47,8 @@ grpc::Status ConsentServiceImpl::RecordConsent(
   c.notice_id = req->notice_id();
   c.channel = req->channel();
   c.evidence_ref = req->evidence_ref();
-  c.collected_at = req->has_collected_at() ? ToMicros(req->collected_at()) : now;
+  c.collected_at =
+      req->has_collected_at() ? ToMicros(req->collected_at()) : now;
   c.expires_at = req->has_expires_at() ? ToMicros(req->expires_at()) : 0;
   c.collected_by = req->collected_by();
   c.recorded_at = now;
@@ -75,13 +76,13 @@ grpc::Status ConsentServiceImpl::WithdrawConsent(
 grpc::Status ConsentServiceImpl::ListConsents(
     grpc::ServerContext*, const v1::ListConsentsRequest* req,
     v1::ListConsentsResponse* resp) {
-  if (absl::Status s = policy::ValidateCustomerId("customer_id",
-                                                  req->customer_id());
+  if (absl::Status s =
+          policy::ValidateCustomerId("customer_id", req->customer_id());
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  auto out = deps_.store.ListConsents(req->customer_id(),
-                                      req->include_history());
+  auto out =
+      deps_.store.ListConsents(req->customer_id(), req->include_history());
   if (!out.ok()) return ToGrpcStatus(out.status());
   for (auto& r : *out) *resp->add_consents() = std::move(r);
   return grpc::Status::OK;
@@ -155,9 +156,9 @@ grpc::Status CampaignServiceImpl::GetCampaign(grpc::ServerContext*,
   auto out = deps_.store.GetCampaign(req->campaign_id());
   if (!out.ok()) return ToGrpcStatus(out.status());
   if (!out->has_value()) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        StrCat("campaign_id: no campaign \"",
-                                     req->campaign_id(), "\""));
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        StrCat("campaign_id: no campaign \"", req->campaign_id(), "\""));
   }
   *resp = **std::move(out);
   return grpc::Status::OK;
@@ -172,7 +173,8 @@ grpc::Status CampaignServiceImpl::ListCampaigns(
     if (!req->company_id().empty() && c.company_id() != req->company_id()) {
       continue;
     }
-    if (req->kind() != v1::CAMPAIGN_KIND_UNSPECIFIED && c.kind() != req->kind()) {
+    if (req->kind() != v1::CAMPAIGN_KIND_UNSPECIFIED &&
+        c.kind() != req->kind()) {
       continue;
     }
     *resp->add_campaigns() = std::move(c);
@@ -192,8 +194,7 @@ grpc::Status AuditServiceImpl::QueryAudit(
   }
   const uint32_t limit = req->limit() == 0 ? kDefaultLimit : req->limit();
   absl::Status s = deps_.store.ScanAudit(
-      req->after_seq(), limit, req->customer_id(),
-      [&](const AuditRecord& r) {
+      req->after_seq(), limit, req->customer_id(), [&](const AuditRecord& r) {
         if (ctx->IsCancelled()) return false;
         v1::AuditEntry e;
         e.set_seq(r.seq);

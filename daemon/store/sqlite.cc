@@ -64,7 +64,7 @@ absl::StatusOr<bool> Stmt::Step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return FromSqlite(rc, StrCat(sqlite3_errmsg(sqlite3_db_handle(s_)),
-                                     " in: ", sqlite3_sql(s_)));
+                               " in: ", sqlite3_sql(s_)));
 }
 
 absl::Status Stmt::Run() {
@@ -77,8 +77,9 @@ absl::Status Stmt::Run() {
 std::string Stmt::Text(int col) const {
   const void* p = sqlite3_column_blob(s_, col);
   const int n = sqlite3_column_bytes(s_, col);
-  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p),
-                                                    static_cast<size_t>(n));
+  return p == nullptr
+             ? std::string()
+             : std::string(static_cast<const char*>(p), static_cast<size_t>(n));
 }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
@@ -87,9 +88,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   const int rc =
       sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
-    absl::Status s = FromSqlite(
-        rc, StrCat("cannot open ", path, ": ",
-                         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    absl::Status s =
+        FromSqlite(rc, StrCat("cannot open ", path, ": ",
+                              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     sqlite3_close_v2(db);
     return s;
   }
@@ -107,8 +108,8 @@ absl::StatusOr<Stmt> Connection::Prepare(const char* sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Stmt(it->second);
   sqlite3_stmt* s = nullptr;
-  const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                    &s, nullptr);
+  const int rc =
+      sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
   if (rc != SQLITE_OK) {
     return FromSqlite(rc, StrCat(sqlite3_errmsg(db_), " in: ", sql));
   }
@@ -121,8 +122,7 @@ absl::Status Connection::Exec(const char* sql) {
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
     absl::Status s =
-        FromSqlite(rc, StrCat(err ? err : sqlite3_errstr(rc), " in: ",
-                                    sql));
+        FromSqlite(rc, StrCat(err ? err : sqlite3_errstr(rc), " in: ", sql));
     sqlite3_free(err);
     return s;
   }

@@ -67,7 +67,8 @@ class Connection {
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
-  std::map<const char*, sqlite3_stmt*> cache_;  // keyed by the literal's address
+  std::map<const char*, sqlite3_stmt*>
+      cache_;  // keyed by the literal's address
 };
 
 // Maps an SQLite result code to a status: BUSY/LOCKED/IOERR/FULL are

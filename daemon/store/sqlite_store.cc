@@ -5,8 +5,8 @@
 #include <future>
 
 #include "absl/status/status.h"
-#include "daemon/common/strings.h"
 #include "daemon/common/crypto.h"
+#include "daemon/common/strings.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
 
 namespace gatekeeper {
@@ -78,10 +78,10 @@ constexpr char kConsentColumns[] =
     "channel, evidence_ref, collected_at, expires_at, collected_by, state, "
     "recorded_at, audit_seq, request_id";
 
-#define RETURN_IF_ERROR(expr)              \
-  do {                                     \
-    absl::Status _s = (expr);              \
-    if (!_s.ok()) return _s;               \
+#define RETURN_IF_ERROR(expr) \
+  do {                        \
+    absl::Status _s = (expr); \
+    if (!_s.ok()) return _s;  \
   } while (0)
 
 #define ASSIGN_OR_RETURN_IMPL(var, tmp, expr) \
@@ -134,8 +134,7 @@ AuditRecord RowToAudit(const sqlite::Stmt& s) {
   return r;
 }
 
-absl::StatusOr<std::vector<v1::ConsentRecord>> ReadConsents(
-    sqlite::Stmt& s) {
+absl::StatusOr<std::vector<v1::ConsentRecord>> ReadConsents(sqlite::Stmt& s) {
   std::vector<v1::ConsentRecord> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
@@ -197,21 +196,22 @@ absl::StatusOr<ChainHead> LoadHead(sqlite::Connection& db) {
   ASSIGN_OR_RETURN(bool has_last, last.Step());
   if (!has_last) {
     if (anchor.seq != 0) {
-      return absl::DataLossError(StrCat(
-          "audit log is empty but its head anchor says ", anchor.seq,
-          " entries; run gkctl audit verify"));
+      return absl::DataLossError(
+          StrCat("audit log is empty but its head anchor says ", anchor.seq,
+                 " entries; run gkctl audit verify"));
     }
     return anchor;
   }
   const AuditRecord r = RowToAudit(last);
   if (r.seq != anchor.seq || r.hash != anchor.hash) {
-    return absl::DataLossError(StrCat(
-        "audit log ends at entry ", r.seq, " but its head anchor says ",
-        anchor.seq, "; the log was truncated or altered"));
+    return absl::DataLossError(StrCat("audit log ends at entry ", r.seq,
+                                      " but its head anchor says ", anchor.seq,
+                                      "; the log was truncated or altered"));
   }
   if (ComputeEntryHash(r) != r.hash) {
-    return absl::DataLossError(StrCat(
-        "audit entry ", r.seq, " does not match its hash; the log was altered"));
+    return absl::DataLossError(
+        StrCat("audit entry ", r.seq,
+               " does not match its hash; the log was altered"));
   }
   return anchor;
 }
@@ -258,9 +258,9 @@ class SqliteStore::WriteContext {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::optional<std::string>();
     if (s.Text(0) != fingerprint) {
-      return absl::AlreadyExistsError(StrCat(
-          "request_id: \"", request_id,
-          "\" was already used for a request with different content"));
+      return absl::AlreadyExistsError(
+          StrCat("request_id: \"", request_id,
+                 "\" was already used for a request with different content"));
     }
     return std::optional<std::string>(s.Text(1));
   }
@@ -273,8 +273,10 @@ class SqliteStore::WriteContext {
     ASSIGN_OR_RETURN(sqlite::Stmt s,
                      db_.Prepare("INSERT INTO requests(method, request_id, "
                                  "fingerprint, result) VALUES(?,?,?,?)"));
-    s.Bind(1, method).Bind(2, request_id).BindBlob(3, fingerprint).BindBlob(
-        4, result);
+    s.Bind(1, method)
+        .Bind(2, request_id)
+        .BindBlob(3, fingerprint)
+        .BindBlob(4, result);
     return s.Run();
   }
 
@@ -305,9 +307,8 @@ class SqliteStore::WriteContext {
     r.set_state(v1::CONSENT_STATE_GRANTED);
     *r.mutable_recorded_at() = FromMicros(c.recorded_at);
     r.set_request_id(c.request_id);
-    ASSIGN_OR_RETURN(uint64_t seq,
-                     Append({"consent.recorded", c.collected_by, c.customer_id,
-                             ToJson(r)}));
+    ASSIGN_OR_RETURN(uint64_t seq, Append({"consent.recorded", c.collected_by,
+                                           c.customer_id, ToJson(r)}));
     r.set_audit_seq(seq);
     ASSIGN_OR_RETURN(
         sqlite::Stmt s,
@@ -370,8 +371,7 @@ class SqliteStore::WriteContext {
     return s.Run();
   }
 
-  absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
-      std::string_view id) {
+  absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(std::string_view id) {
     ASSIGN_OR_RETURN(
         sqlite::Stmt s,
         db_.Prepare("SELECT body FROM campaigns WHERE campaign_id = ?"));
@@ -430,11 +430,10 @@ class SqliteStore::ReadLease {
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     const SqliteStoreOptions& options) {
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<sqlite::Connection> db,
-      sqlite::Connection::Open(options.path,
-                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                               options.vfs));
+  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> db,
+                   sqlite::Connection::Open(
+                       options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                       options.vfs));
   RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
   RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
   RETURN_IF_ERROR(Migrate(*db));
@@ -534,7 +533,8 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
   if (any_ok && chain_.head().seq != committed.seq) {
     auto head = writer_->Prepare(
         "INSERT INTO audit_head(id, seq, hash) VALUES(1, ?, ?) "
-        "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
+        "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = "
+        "excluded.hash");
     if (!head.ok()) return fail_all(head.status());
     head->Bind(1, static_cast<int64_t>(chain_.head().seq))
         .BindBlob(2, chain_.head().hash);
@@ -550,9 +550,8 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
 
 absl::StatusOr<std::unique_ptr<sqlite::Connection>> SqliteStore::NewReader() {
   ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> c,
-                   sqlite::Connection::Open(options_.path,
-                                            SQLITE_OPEN_READWRITE,
-                                            options_.vfs));
+                   sqlite::Connection::Open(
+                       options_.path, SQLITE_OPEN_READWRITE, options_.vfs));
   RETURN_IF_ERROR(c->Exec("PRAGMA query_only = 1"));
   return c;
 }
@@ -575,9 +574,9 @@ absl::StatusOr<v1::ConsentRecord> SqliteStore::RecordConsent(
     const NewConsent& consent) {
   v1::ConsentRecord out;
   absl::Status s = Write([&](WriteContext& w) -> absl::Status {
-    ASSIGN_OR_RETURN(
-        std::optional<std::string> seen,
-        w.SeenRequest("RecordConsent", consent.request_id, consent.fingerprint));
+    ASSIGN_OR_RETURN(std::optional<std::string> seen,
+                     w.SeenRequest("RecordConsent", consent.request_id,
+                                   consent.fingerprint));
     if (seen.has_value()) {
       ASSIGN_OR_RETURN(std::optional<v1::ConsentRecord> prior,
                        w.GetConsent(*seen));
@@ -598,9 +597,9 @@ absl::StatusOr<v1::ConsentRecord> SqliteStore::RecordConsent(
 absl::Status SqliteStore::ImportConsents(const std::vector<NewConsent>& batch) {
   return Write([&](WriteContext& w) -> absl::Status {
     for (const NewConsent& c : batch) {
-      ASSIGN_OR_RETURN(std::optional<std::string> seen,
-                       w.SeenRequest("RecordConsent", c.request_id,
-                                     c.fingerprint));
+      ASSIGN_OR_RETURN(
+          std::optional<std::string> seen,
+          w.SeenRequest("RecordConsent", c.request_id, c.fingerprint));
       if (seen.has_value()) continue;
       auto r = w.InsertConsent(c);
       if (!r.ok()) return r.status();
@@ -661,9 +660,10 @@ absl::StatusOr<v1::WithdrawConsentResponse> SqliteStore::WithdrawConsent(
                                       "consent_id = ?"));
       u.Bind(1, static_cast<int64_t>(v1::CONSENT_STATE_WITHDRAWN)).Bind(2, id);
       RETURN_IF_ERROR(u.Run());
-      ASSIGN_OR_RETURN(sqlite::Stmt n,
-                       w.db().Prepare("SELECT COALESCE(MAX(event_no), 0) + 1 "
-                                      "FROM consent_events WHERE consent_id = ?"));
+      ASSIGN_OR_RETURN(
+          sqlite::Stmt n,
+          w.db().Prepare("SELECT COALESCE(MAX(event_no), 0) + 1 "
+                         "FROM consent_events WHERE consent_id = ?"));
       n.Bind(1, id);
       ASSIGN_OR_RETURN(bool row, n.Step());
       const int64_t event_no = row ? n.Int(0) : 1;
@@ -688,18 +688,18 @@ absl::StatusOr<std::vector<v1::ConsentRecord>> SqliteStore::ListConsents(
   RETURN_IF_ERROR(db.status());
   static const std::string current_sql =
       StrCat("SELECT ", kConsentColumns,
-                   " FROM consents WHERE customer_id = ? AND state = ",
-                   static_cast<int>(v1::CONSENT_STATE_GRANTED),
-                   " ORDER BY recorded_at, consent_id");
+             " FROM consents WHERE customer_id = ? AND state = ",
+             static_cast<int>(v1::CONSENT_STATE_GRANTED),
+             " ORDER BY recorded_at, consent_id");
   static const std::string all_sql =
       StrCat("SELECT ", kConsentColumns,
-                   " FROM consents WHERE customer_id = ? "
-                   "ORDER BY recorded_at, consent_id");
+             " FROM consents WHERE customer_id = ? "
+             "ORDER BY recorded_at, consent_id");
   RETURN_IF_ERROR(db->Exec("BEGIN"));
   auto result = [&]() -> absl::StatusOr<std::vector<v1::ConsentRecord>> {
-    ASSIGN_OR_RETURN(sqlite::Stmt s, db->Prepare(include_history
-                                                     ? all_sql.c_str()
-                                                     : current_sql.c_str()));
+    ASSIGN_OR_RETURN(
+        sqlite::Stmt s,
+        db->Prepare(include_history ? all_sql.c_str() : current_sql.c_str()));
     s.Bind(1, customer_id);
     ASSIGN_OR_RETURN(std::vector<v1::ConsentRecord> out, ReadConsents(s));
     if (!include_history) return out;
@@ -738,8 +738,9 @@ absl::StatusOr<std::vector<ConsentFact>> SqliteStore::ConsentsOfCustomer(
       db->Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
                   "expires_at, state FROM consents WHERE customer_id = ? AND "
                   "purpose = ? AND company_id = ?"));
-  s.Bind(1, customer_id).Bind(2, static_cast<int64_t>(purpose)).Bind(3,
-                                                                    company_id);
+  s.Bind(1, customer_id)
+      .Bind(2, static_cast<int64_t>(purpose))
+      .Bind(3, company_id);
   return ReadFacts(s);
 }
 
@@ -766,12 +767,12 @@ absl::StatusOr<v1::Campaign> SqliteStore::CreateCampaign(
                      w.GetCampaign(campaign.campaign_id()));
     if (existing.has_value()) {
       return absl::AlreadyExistsError(
-          StrCat("campaign.campaign_id: campaign \"",
-                       campaign.campaign_id(), "\" already exists"));
+          StrCat("campaign.campaign_id: campaign \"", campaign.campaign_id(),
+                 "\" already exists"));
     }
     RETURN_IF_ERROR(w.PutCampaign(campaign, /*insert=*/true));
-    return w.Append({"campaign.created", std::string(actor), "",
-                     ToJson(campaign)})
+    return w
+        .Append({"campaign.created", std::string(actor), "", ToJson(campaign)})
         .status();
   });
   if (!s.ok()) return s;
@@ -779,8 +780,8 @@ absl::StatusOr<v1::Campaign> SqliteStore::CreateCampaign(
 }
 
 absl::StatusOr<v1::Campaign> SqliteStore::TransitionCampaign(
-    std::string_view campaign_id, std::string_view kind,
-    std::string_view actor, const CampaignTransition& transition) {
+    std::string_view campaign_id, std::string_view kind, std::string_view actor,
+    const CampaignTransition& transition) {
   v1::Campaign out;
   absl::Status s = Write([&](WriteContext& w) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<v1::Campaign> current,
@@ -810,8 +811,8 @@ absl::StatusOr<std::optional<v1::Campaign>> SqliteStore::GetCampaign(
   if (!row) return std::optional<v1::Campaign>();
   v1::Campaign c;
   if (!c.ParseFromString(s.Text(0))) {
-    return absl::DataLossError(StrCat(
-        "campaign ", campaign_id, ": stored record does not parse"));
+    return absl::DataLossError(
+        StrCat("campaign ", campaign_id, ": stored record does not parse"));
   }
   return std::optional<v1::Campaign>(std::move(c));
 }
@@ -871,7 +872,8 @@ absl::Status SqliteStore::ScanAudit(
       "FROM audit WHERE customer_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2";
   ASSIGN_OR_RETURN(sqlite::Stmt s,
                    db->Prepare(customer_id.empty() ? kAll : kCustomer));
-  s.Bind(1, static_cast<int64_t>(after_seq)).Bind(2, static_cast<int64_t>(limit));
+  s.Bind(1, static_cast<int64_t>(after_seq))
+      .Bind(2, static_cast<int64_t>(limit));
   if (!customer_id.empty()) s.Bind(3, customer_id);
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());

@@ -1,7 +1,7 @@
 // End-to-end tests: the real gatekeeperd on a free loopback port with a temp
 // data_dir, driven over gRPC by a real client.
-#include <grpcpp/generic/generic_stub.h>
 #include <google/protobuf/util/json_util.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -37,7 +37,8 @@ Micros Now() { return SystemClock::Get().Now(); }
 
 std::unique_ptr<grpc::ClientContext> Ctx() {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(10));
   return ctx;
 }
 
@@ -117,8 +118,8 @@ class DaemonTest : public ::testing::Test {
   }
 
   grpc::Status CreateCampaign(std::string id, v1::CampaignKind kind,
-                              std::string actor = "alice",
-                              Micros starts = 0, Micros ends = 0) {
+                              std::string actor = "alice", Micros starts = 0,
+                              Micros ends = 0) {
     v1::CreateCampaignRequest req;
     req.set_actor(std::move(actor));
     v1::Campaign* c = req.mutable_campaign();
@@ -263,16 +264,20 @@ TEST_F(DaemonTest, DialConsentLifecycle) {
   EXPECT_FALSE(with_customer.disclosure().solicitation_statement().empty());
 
   auto other = CheckDial(kOtherPhone, "hikari-call-2026-05", "C-1001");
-  EXPECT_EQ(ReasonsOf(other.decision()), ReasonList{v1::REASON_PHONE_NOT_CONSENTED});
+  EXPECT_EQ(ReasonsOf(other.decision()),
+            ReasonList{v1::REASON_PHONE_NOT_CONSENTED});
   auto wrong_customer = CheckDial(kPhone, "hikari-call-2026-05", "C-2002");
-  EXPECT_EQ(ReasonsOf(wrong_customer.decision()), ReasonList{v1::REASON_NO_CONSENT});
+  EXPECT_EQ(ReasonsOf(wrong_customer.decision()),
+            ReasonList{v1::REASON_NO_CONSENT});
   auto unknown_number = CheckDial(kOtherPhone, "hikari-call-2026-05");
-  EXPECT_EQ(ReasonsOf(unknown_number.decision()), ReasonList{v1::REASON_NO_CONSENT});
+  EXPECT_EQ(ReasonsOf(unknown_number.decision()),
+            ReasonList{v1::REASON_NO_CONSENT});
 
   Withdraw("C-1001", v1::PURPOSE_UNSPECIFIED);
   auto after = CheckDial(kPhone, "hikari-call-2026-05", "C-1001");
   EXPECT_EQ(after.decision().verdict(), v1::VERDICT_BLOCK);
-  EXPECT_EQ(ReasonsOf(after.decision()), ReasonList{v1::REASON_CONSENT_WITHDRAWN});
+  EXPECT_EQ(ReasonsOf(after.decision()),
+            ReasonList{v1::REASON_CONSENT_WITHDRAWN});
 }
 
 TEST_F(DaemonTest, CampaignRulesApplyToChecks) {
@@ -302,8 +307,8 @@ TEST_F(DaemonTest, CampaignErrors) {
   grpc::Status self = Approve("k1", "alice");
   EXPECT_EQ(self.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Approve("nope").error_code(), grpc::StatusCode::NOT_FOUND);
-  grpc::Status backwards = CreateCampaign("k2", v1::CAMPAIGN_KIND_INSERT,
-                                          "alice", Now(), Now() - 1);
+  grpc::Status backwards =
+      CreateCampaign("k2", v1::CAMPAIGN_KIND_INSERT, "alice", Now(), Now() - 1);
   EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(backwards.error_message().rfind("campaign.ends_at:", 0), 0u);
   v1::GetCampaignRequest get;
@@ -335,7 +340,8 @@ TEST_F(DaemonTest, ExpiryIsCheckedAtDecisionTime) {
   ASSERT_TRUE(Record(r).ok());
   EXPECT_EQ(CheckInsert("C-1001", "k1").verdict(), v1::VERDICT_ALLOW);
   // Let the consent run out: no write happens in between.
-  std::this_thread::sleep_for(std::chrono::microseconds(expires - Now() + 1000));
+  std::this_thread::sleep_for(
+      std::chrono::microseconds(expires - Now() + 1000));
   EXPECT_EQ(ReasonsOf(CheckInsert("C-1001", "k1")),
             ReasonList{v1::REASON_CONSENT_EXPIRED});
 }
@@ -421,18 +427,18 @@ TEST_F(DaemonTest, MalformedChecksAreInvalidArgument) {
 
 TEST_F(DaemonTest, EveryChangeAndDecisionIsAuditedAndVerifies) {
   ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);  // 2 entries
-  ASSERT_TRUE(Record(AdConsent()).ok());              // 3
-  CheckInsert("C-1001", "k1");                        // 4
-  Withdraw("C-1001", v1::PURPOSE_AD_INSERT);          // 5
-  CheckInsert("C-1001", "k1");                        // 6
+  ASSERT_TRUE(Record(AdConsent()).ok());             // 3
+  CheckInsert("C-1001", "k1");                       // 4
+  Withdraw("C-1001", v1::PURPOSE_AD_INSERT);         // 5
+  CheckInsert("C-1001", "k1");                       // 6
   auto all = QueryAudit();
   ASSERT_EQ(all.size(), 6u);
   std::vector<std::string> kinds;
   for (const auto& e : all) kinds.push_back(e.kind());
-  EXPECT_EQ(kinds, (std::vector<std::string>{
-                       "campaign.created", "campaign.approved",
-                       "consent.recorded", "decision.insert",
-                       "consent.withdrawn", "decision.insert"}));
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"campaign.created", "campaign.approved",
+                                      "consent.recorded", "decision.insert",
+                                      "consent.withdrawn", "decision.insert"}));
   EXPECT_EQ(all[3].actor(), "print-run:run-2026-05");
   EXPECT_EQ(all[1].prev_hash(), all[0].hash());
   EXPECT_EQ(QueryAudit("C-1001").size(), 4u);
@@ -452,11 +458,12 @@ TEST_F(DaemonTest, VerifyNamesTheAlteredEntry) {
   ASSERT_EQ(sqlite3_open((daemon_->data_dir() / "gatekeeper.db").c_str(), &db),
             SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "UPDATE audit SET payload_json = "
-                         "replace(payload_json, 'C-1001', 'C-1002') WHERE seq = 3",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "UPDATE audit SET payload_json = "
+                   "replace(payload_json, 'C-1001', 'C-1002') WHERE seq = 3",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto v = Verify();
   EXPECT_FALSE(v.ok());
@@ -556,7 +563,8 @@ TEST_F(DaemonTest, PhoneNumberIsNeverStoredOrLoggedInClear) {
       EXPECT_EQ(content.find(n), std::string::npos) << n << " in " << what;
     }
   };
-  for (const auto& f : std::filesystem::recursive_directory_iterator(dir_.path())) {
+  for (const auto& f :
+       std::filesystem::recursive_directory_iterator(dir_.path())) {
     if (!f.is_regular_file() || f.path().filename() == "gk.yaml") continue;
     std::ifstream in(f.path(), std::ios::binary);
     std::string content((std::istreambuf_iterator<char>(in)), {});
@@ -706,8 +714,8 @@ TEST_F(DaemonTest, KeyFileIsPrivate) {
 }
 
 TEST(GatekeeperdCliTest, CheckConfigExitCodes) {
-  auto good = testing::RunGatekeeperd(
-      {"--check-config", GATEKEEPER_SOURCE_DIR "/config/gatekeeper.example.yaml"});
+  auto good = testing::RunGatekeeperd({"--check-config", GATEKEEPER_SOURCE_DIR
+                                       "/config/gatekeeper.example.yaml"});
   EXPECT_EQ(good.exit_code, 0) << good.err;
   testing::TempDir dir;
   const auto bad = dir.path() / "bad.yaml";
@@ -720,7 +728,8 @@ TEST(GatekeeperdCliTest, CheckConfigExitCodes) {
   EXPECT_NE(r.err.find("bad.yaml:3: listen_port: unknown key"),
             std::string::npos)
       << r.err;
-  auto missing = testing::RunGatekeeperd({"--check-config", "/nonexistent.yaml"});
+  auto missing =
+      testing::RunGatekeeperd({"--check-config", "/nonexistent.yaml"});
   EXPECT_EQ(missing.exit_code, 2);
 }
 

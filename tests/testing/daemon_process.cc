@@ -66,7 +66,8 @@ bool DaemonProcess::Start() {
     error_ = "pipe failed";
     return false;
   }
-  const std::string err_path = (data_dir_.parent_path() / "stderr.log").string();
+  const std::string err_path =
+      (data_dir_.parent_path() / "stderr.log").string();
   const std::string cfg = config_path().string();
   const std::string bin = BinaryPath();
   pid_ = ::fork();
@@ -94,7 +95,8 @@ bool DaemonProcess::Start() {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     pollfd p{out[0], POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+    if (left.count() <= 0 ||
+        ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
       break;
     }
     char buf[256];

@@ -37,9 +37,9 @@ class DaemonProcess {
   bool Start();
   // Sends `signo` and waits up to `timeout`; returns the exit status
   // (WEXITSTATUS) or nullopt if it did not exit in time or died by signal.
-  std::optional<int> Stop(int signo = SIGTERM,
-                          std::chrono::milliseconds timeout =
-                              std::chrono::seconds(15));
+  std::optional<int> Stop(
+      int signo = SIGTERM,
+      std::chrono::milliseconds timeout = std::chrono::seconds(15));
   void Kill();  // SIGKILL, wait
 
   const std::string& address() const { return address_; }

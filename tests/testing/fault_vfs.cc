@@ -19,7 +19,9 @@ struct FaultFile {
   sqlite3_file* real;  // storage follows this struct
 };
 
-sqlite3_file* Real(sqlite3_file* f) { return reinterpret_cast<FaultFile*>(f)->real; }
+sqlite3_file* Real(sqlite3_file* f) {
+  return reinterpret_cast<FaultFile*>(f)->real;
+}
 
 int Close(sqlite3_file* f) { return Real(f)->pMethods->xClose(Real(f)); }
 int Read(sqlite3_file* f, void* b, int n, sqlite3_int64 o) {
@@ -39,7 +41,9 @@ int Sync(sqlite3_file* f, int flags) {
 int FileSize(sqlite3_file* f, sqlite3_int64* s) {
   return Real(f)->pMethods->xFileSize(Real(f), s);
 }
-int Lock(sqlite3_file* f, int l) { return Real(f)->pMethods->xLock(Real(f), l); }
+int Lock(sqlite3_file* f, int l) {
+  return Real(f)->pMethods->xLock(Real(f), l);
+}
 int Unlock(sqlite3_file* f, int l) {
   return Real(f)->pMethods->xUnlock(Real(f), l);
 }
@@ -72,11 +76,25 @@ int Unfetch(sqlite3_file* f, sqlite3_int64 o, void* p) {
   return Real(f)->pMethods->xUnfetch(Real(f), o, p);
 }
 
-const sqlite3_io_methods kMethods = {
-    3,        Close,       Read,        Write,    Truncate,
-    Sync,     FileSize,    Lock,        Unlock,   CheckReservedLock,
-    FileControl, SectorSize, DeviceCharacteristics, ShmMap, ShmLock,
-    ShmBarrier, ShmUnmap,  Fetch,       Unfetch};
+const sqlite3_io_methods kMethods = {3,
+                                     Close,
+                                     Read,
+                                     Write,
+                                     Truncate,
+                                     Sync,
+                                     FileSize,
+                                     Lock,
+                                     Unlock,
+                                     CheckReservedLock,
+                                     FileControl,
+                                     SectorSize,
+                                     DeviceCharacteristics,
+                                     ShmMap,
+                                     ShmLock,
+                                     ShmBarrier,
+                                     ShmUnmap,
+                                     Fetch,
+                                     Unfetch};
 
 int Open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags,
          int* out_flags) {

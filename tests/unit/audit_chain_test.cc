@@ -64,11 +64,21 @@ TEST(AuditChainTest, EveryFieldIsCovered) {
     auto log = MakeChain(3);
     AuditRecord& e = log[1];
     switch (field) {
-      case 0: e.at += 1; break;
-      case 1: e.kind += "x"; break;
-      case 2: e.actor += "x"; break;
-      case 3: e.customer_id += "x"; break;
-      case 4: e.payload_json += " "; break;
+      case 0:
+        e.at += 1;
+        break;
+      case 1:
+        e.kind += "x";
+        break;
+      case 2:
+        e.actor += "x";
+        break;
+      case 3:
+        e.customer_id += "x";
+        break;
+      case 4:
+        e.payload_json += " ";
+        break;
     }
     VerifyResult r = Verify(log, HeadOf(log));
     EXPECT_FALSE(r.ok) << "field " << field;

@@ -1,10 +1,11 @@
 // Config parsing and validation: every error names its key.
+#include "daemon/config/config.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "daemon/config/config.h"
 #include "tests/testing/test_config.h"
 
 namespace gatekeeper {
@@ -25,13 +26,15 @@ TEST(ConfigTest, ParsesTheTestConfig) {
 }
 
 TEST(ConfigTest, ExampleConfigIsValid) {
-  auto c = LoadConfigFile(GATEKEEPER_SOURCE_DIR "/config/gatekeeper.example.yaml");
+  auto c =
+      LoadConfigFile(GATEKEEPER_SOURCE_DIR "/config/gatekeeper.example.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->listen(), "127.0.0.1:50051");
 }
 
 TEST(ConfigTest, UnknownTopLevelKeyIsNamedWithLine) {
-  absl::Status s = Load(std::string(testing::kTestConfigYaml) + "colour: red\n");
+  absl::Status s =
+      Load(std::string(testing::kTestConfigYaml) + "colour: red\n");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("colour: unknown key"), absl::string_view::npos)
       << s.message();
@@ -76,7 +79,8 @@ notices: [{id: "n1", purpose: AD_INSERT, company_ids: ["b"], text: "t"}]
 
 TEST(ConfigTest, MissingRequiredKeysAreNamed) {
   EXPECT_EQ(Load("data_dir: d\n").message(), "listen: is required");
-  EXPECT_EQ(Load("listen: \"127.0.0.1:1\"\n").message(), "data_dir: is required");
+  EXPECT_EQ(Load("listen: \"127.0.0.1:1\"\n").message(),
+            "data_dir: is required");
   EXPECT_EQ(Load("listen: \"127.0.0.1:1\"\ndata_dir: d\n").message(),
             "companies: at least one company is required");
 }
@@ -102,18 +106,23 @@ companies:
 }
 
 TEST(ConfigTest, BadUtcOffsetIsRejected) {
-  std::string yaml = std::string(testing::kTestConfigYaml) + "utc_offset: JST\n";
+  std::string yaml =
+      std::string(testing::kTestConfigYaml) + "utc_offset: JST\n";
   EXPECT_EQ(Load(yaml).message().substr(0, 11), "utc_offset:");
   EXPECT_EQ(*ParseUtcOffset("+09:00"), 9 * 3600);
   EXPECT_EQ(*ParseUtcOffset("-05:30"), -(5 * 3600 + 30 * 60));
 }
 
 TEST(ConfigTest, WrongShapeIsRejected) {
-  EXPECT_NE(Load("listen: [1, 2]\n").message().find("listen: expected a scalar"),
-            absl::string_view::npos);
-  EXPECT_NE(Load("companies: {a: 1}\n").message().find("companies: expected a list"),
-            absl::string_view::npos);
-  EXPECT_NE(Load("max_batch: -3\n").message().find("max_batch: expected a non-negative integer"),
+  EXPECT_NE(
+      Load("listen: [1, 2]\n").message().find("listen: expected a scalar"),
+      absl::string_view::npos);
+  EXPECT_NE(
+      Load("companies: {a: 1}\n").message().find("companies: expected a list"),
+      absl::string_view::npos);
+  EXPECT_NE(Load("max_batch: -3\n")
+                .message()
+                .find("max_batch: expected a non-negative integer"),
             absl::string_view::npos);
 }
 

@@ -1,11 +1,12 @@
 // Phone parsing, masking and pseudonymisation.
+#include "daemon/common/phone.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "daemon/common/phone.h"
 #include "tests/testing/temp_dir.h"
 
 namespace gatekeeper {
@@ -69,9 +70,7 @@ TEST(PseudonymizerTest, RefusesKeyReadableByOthers) {
 TEST(PseudonymizerTest, RefusesTruncatedKey) {
   testing::TempDir dir;
   const auto path = dir.path() / "pseudonym.key";
-  {
-    std::ofstream(path) << "short";
-  }
+  { std::ofstream(path) << "short"; }
   ::chmod(path.c_str(), 0600);
   EXPECT_EQ(Pseudonymizer::LoadOrCreate(path).status().code(),
             absl::StatusCode::kDataLoss);

@@ -1,7 +1,5 @@
 // SqliteStore on a real database file in a temp dir; faults come from the
 // fault-injecting VFS.
-#include "daemon/store/sqlite_store.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +8,7 @@
 #include <thread>
 
 #include "daemon/policy/campaign.h"
+#include "daemon/store/sqlite_store.h"
 #include "tests/testing/fault_vfs.h"
 #include "tests/testing/temp_dir.h"
 
@@ -87,9 +86,9 @@ class StoreTest : public ::testing::Test {
 
   absl::StatusOr<uint64_t> Append(std::string kind) {
     std::promise<absl::StatusOr<uint64_t>> p;
-    store_->AppendDecisionAsync({std::move(kind), "test", "C1", "{}"},
-                                store_->StateVersion(),
-                        [&](absl::StatusOr<uint64_t> s) { p.set_value(s); });
+    store_->AppendDecisionAsync(
+        {std::move(kind), "test", "C1", "{}"}, store_->StateVersion(),
+        [&](absl::StatusOr<uint64_t> s) { p.set_value(s); });
     return p.get_future().get();
   }
 
@@ -135,10 +134,9 @@ TEST_F(StoreTest, SameRequestIdWithOtherContentIsAlreadyExists) {
 
 TEST_F(StoreTest, WithdrawalMarksConsentsAndKeepsHistory) {
   ASSERT_TRUE(store_->RecordConsent(Consent("c1")).ok());
-  ASSERT_TRUE(store_
-                  ->RecordConsent(Consent("c2", "", "C1",
-                                          v1::PURPOSE_TELEMARKETING))
-                  .ok());
+  ASSERT_TRUE(
+      store_->RecordConsent(Consent("c2", "", "C1", v1::PURPOSE_TELEMARKETING))
+          .ok());
   ASSERT_TRUE(store_->RecordConsent(Consent("c3", "", "C2")).ok());
   Withdrawal w;
   w.request.set_customer_id("C1");
@@ -184,10 +182,9 @@ TEST_F(StoreTest, WithdrawalWithNothingInScopeIsStillLogged) {
 }
 
 TEST_F(StoreTest, ConsentsOfPhoneFindsByPseudonym) {
-  ASSERT_TRUE(store_
-                  ->RecordConsent(Consent("c1", "", "C1",
-                                          v1::PURPOSE_TELEMARKETING))
-                  .ok());
+  ASSERT_TRUE(
+      store_->RecordConsent(Consent("c1", "", "C1", v1::PURPOSE_TELEMARKETING))
+          .ok());
   auto f = store_->ConsentsOfPhone(std::string(32, 'p'),
                                    v1::PURPOSE_TELEMARKETING, "hikari-net");
   ASSERT_TRUE(f.ok());
@@ -216,8 +213,7 @@ TEST_F(StoreTest, CampaignLifecycle) {
       "k1", "campaign.approved", "bob",
       [](const v1::Campaign& c) { return policy::Approve(c, "bob", kNow); });
   ASSERT_TRUE(approved.ok()) << approved.status();
-  EXPECT_EQ((*store_->GetCampaign("k1"))->state(),
-            v1::CAMPAIGN_STATE_APPROVED);
+  EXPECT_EQ((*store_->GetCampaign("k1"))->state(), v1::CAMPAIGN_STATE_APPROVED);
   EXPECT_EQ(store_
                 ->TransitionCampaign("nope", "campaign.approved", "bob",
                                      [](const v1::Campaign& c) { return c; })

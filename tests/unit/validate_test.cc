@@ -1,8 +1,9 @@
 // Request validation: each rejected input names its field.
+#include "daemon/policy/validate.h"
+
 #include <gtest/gtest.h>
 
 #include "daemon/policy/campaign.h"
-#include "daemon/policy/validate.h"
 #include "tests/testing/test_config.h"
 
 namespace gatekeeper::policy {
