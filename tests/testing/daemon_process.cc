@@ -11,19 +11,10 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/testing/test_config.h"
+
 namespace gatekeeper::testing {
 namespace {
-
-constexpr char kConfig[] = R"yaml(listen: "127.0.0.1:0"
-utc_offset: "+09:00"
-companies:
-  - {id: "hikari-net", legal_name: "ひかりネット株式会社", address: "東京都千代田区丸の内1-1-1", phone: "0120-000-111", representative: "代表取締役 山田太郎"}
-  - {id: "denki-home", legal_name: "でんきホームサービス株式会社", address: "大阪府大阪市北区梅田2-2-2", phone: "0120-000-222", representative: "代表取締役 佐藤花子"}
-notices:
-  - {id: "ad-2026-04", purpose: AD_INSERT, company_ids: ["hikari-net", "denki-home"], text: "広告の同封に同意します"}
-  - {id: "tm-2026-04", purpose: TELEMARKETING, company_ids: ["hikari-net"], text: "電話番号の提供に同意します"}
-)yaml";
-
 std::string ReadFile(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -58,7 +49,7 @@ DaemonProcess::~DaemonProcess() { Kill(); }
 bool DaemonProcess::Start() {
   {
     std::ofstream cfg(config_path());
-    cfg << kConfig << "data_dir: \"" << data_dir_.string() << "\"\n"
+    cfg << kTestConfigYaml << "data_dir: \"" << data_dir_.string() << "\"\n"
         << options_.extra_yaml;
   }
   int out[2];

@@ -11,6 +11,11 @@
 namespace gatekeeper {
 namespace {
 
+// The shared test config with a data_dir.
+std::string Base() {
+  return std::string(testing::kTestConfigYaml) + "data_dir: \"d\"\n";
+}
+
 absl::Status Load(const std::string& yaml) {
   auto c = ParseConfigYaml(yaml, "gk.yaml");
   if (!c.ok()) return c.status();
@@ -33,8 +38,7 @@ TEST(ConfigTest, ExampleConfigIsValid) {
 }
 
 TEST(ConfigTest, UnknownTopLevelKeyIsNamedWithLine) {
-  absl::Status s =
-      Load(std::string(testing::kTestConfigYaml) + "colour: red\n");
+  absl::Status s = Load(Base() + "colour: red\n");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("colour: unknown key"), absl::string_view::npos)
       << s.message();
@@ -106,8 +110,8 @@ companies:
 }
 
 TEST(ConfigTest, BadUtcOffsetIsRejected) {
-  std::string yaml =
-      std::string(testing::kTestConfigYaml) + "utc_offset: JST\n";
+  std::string yaml = Base();
+  yaml.replace(yaml.find("\"+09:00\""), 8, "JST");
   EXPECT_EQ(Load(yaml).message().substr(0, 11), "utc_offset:");
   EXPECT_EQ(*ParseUtcOffset("+09:00"), 9 * 3600);
   EXPECT_EQ(*ParseUtcOffset("-05:30"), -(5 * 3600 + 30 * 60));
