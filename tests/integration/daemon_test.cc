@@ -701,6 +701,51 @@ TEST_F(DaemonTest, HealthServiceReportsServing) {
   EXPECT_EQ(raw, std::string("\x08\x01", 2));  // status: SERVING
 }
 
+TEST_F(DaemonTest, ServerReflectionListsTheServices) {
+  // ServerReflectionRequest{list_services: ""} is field 7, empty string.
+  grpc::GenericStub stub(daemon_->Channel());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      &cq);
+  void* tag;
+  bool ok;
+  auto step = [&](intptr_t want) {
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    ASSERT_EQ(reinterpret_cast<intptr_t>(tag), want);
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  step(1);
+  ASSERT_TRUE(ok);
+  grpc::Slice req_slice(std::string("\x3a\x00", 2));
+  grpc::ByteBuffer request(&req_slice, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  step(2);
+  ASSERT_TRUE(ok);
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(3));
+  step(3);
+  ASSERT_TRUE(ok);
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string raw;
+  for (const auto& sl : slices) {
+    raw.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  }
+  for (const char* service :
+       {"gatekeeper.v1.ConsentService", "gatekeeper.v1.CampaignService",
+        "gatekeeper.v1.InsertGate", "gatekeeper.v1.DialGate",
+        "gatekeeper.v1.AuditService", "grpc.health.v1.Health"}) {
+    EXPECT_NE(raw.find(service), std::string::npos) << service;
+  }
+  ctx.TryCancel();
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(4));
+  step(4);
+}
+
 TEST_F(DaemonTest, SecondDaemonOnSameDataDirIsRefused) {
   DaemonProcess second(daemon_->data_dir());
   EXPECT_FALSE(second.Start());
