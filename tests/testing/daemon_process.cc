@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,8 @@ bool DaemonProcess::Start() {
   const std::string bin = BinaryPath();
   pid_ = ::fork();
   if (pid_ == 0) {
+    // Die with the test process, even when it crashes.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(out[1], 1);
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(err, 2);
