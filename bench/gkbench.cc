@@ -1,0 +1,797 @@
+// gkbench: the load benchmark of the Consent Gatekeeper.
+//
+// Seeds a database with --consents consents (default 1,000,000) through the
+// store's bulk import, starts the real gatekeeperd on it and an echo server
+// (this binary, re-run with --serve-echo), and measures CheckInsert and
+// CheckDial at each --concurrency against echo calls of the same message sizes
+// (the transport's limit on this machine). Prints QPS, p50/p99, the ratio to
+// echo and the target: at concurrency 64, >= 50% of echo's QPS with durable
+// audit entries and p99 < 10 ms. Missing the target is reported, not an error:
+// the exit code is non-zero only when the setup fails.
+//
+//   gkbench [--data-dir DIR [--keep]] [--consents N] [--duration S]
+//           [--concurrency 1,16,64] [--gatekeeperd PATH]
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "bench/echo_server.h"
+#include "bench/load.h"
+#include "bench/seed.h"
+#include "bench/subprocess.h"
+#include "daemon/common/strings.h"
+#include "daemon/config/config.h"
+#include "daemon/store/sqlite_store.h"
+#include "gatekeeper/v1/dial_gate.grpc.pb.h"
+#include "gatekeeper/v1/insert_gate.grpc.pb.h"
+
+namespace gatekeeper::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kTargetRatio = 0.5;
+constexpr double kTargetP99Ms = 10.0;
+constexpr int kHeadlineConcurrency = 64;
+
+// Set by SIGINT/SIGTERM: stop the load, report what was measured, clean up.
+std::atomic<bool> g_interrupted{false};
+void OnStopSignal(int) { g_interrupted.store(true); }
+
+struct Flags {
+  std::string data_dir;
+  bool keep = false;
+  uint64_t consents = 1'000'000;
+  double duration = 5;
+  double warmup = 0.5;
+  std::vector<int> concurrency = {1, 16, 64};
+  size_t channels = 4;
+  std::string gatekeeperd;
+  std::vector<std::string> ops = {"CheckInsert", "EchoInsertSized", "CheckDial",
+                                  "EchoDialSized"};
+  bool verify_audit = true;
+  uint64_t seed = 1;
+};
+
+// The example configuration's companies and notices, on loopback port 0.
+std::string ConfigYaml(const fs::path& data_dir) {
+  return StrCat(
+      R"yaml(# Written by gkbench: config/gatekeeper.example.yaml on 127.0.0.1:0.
+listen: "127.0.0.1:0"
+data_dir: ")yaml",
+      data_dir.string(), R"yaml("
+utc_offset: "+09:00"
+max_batch: 512
+solicitation_statement: "本日は、光回線サービスのご契約のご案内(勧誘)のためにお電話いたしました。"
+companies:
+  - id: "hikari-net"
+    legal_name: "ひかりネット株式会社"
+    address: "東京都千代田区丸の内1-1-1"
+    phone: "0120-000-111"
+    representative: "代表取締役 山田太郎"
+  - id: "denki-home"
+    legal_name: "でんきホームサービス株式会社"
+    address: "大阪府大阪市北区梅田2-2-2"
+    phone: "0120-000-222"
+    representative: "代表取締役 佐藤花子"
+notices:
+  - id: "ad-2026-04"
+    purpose: AD_INSERT
+    company_ids: ["hikari-net", "denki-home"]
+    text: "電気料金のご請求書に、グループ会社(ひかりネット株式会社、でんきホームサービス株式会社)の広告チラシを同封することに同意します。"
+  - id: "tm-2026-04"
+    purpose: TELEMARKETING
+    company_ids: ["hikari-net"]
+    text: "私の電話番号を、ひかりネット株式会社に提供し、同社から光回線サービスのご案内の電話を受けることに同意します。"
+)yaml");
+}
+
+std::string CpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(colon + 2);
+    }
+  }
+  return "unknown CPU";
+}
+
+std::string FsType(const fs::path& p) {
+  struct statfs s {};
+  if (::statfs(p.c_str(), &s) != 0) return "unknown";
+  switch (static_cast<unsigned long>(s.f_type)) {
+    case 0xEF53UL:
+      return "ext4";
+    case 0x01021994UL:
+      return "tmpfs (fsync is free: durability costs nothing here)";
+    case 0x794C7630UL:
+      return "overlayfs";
+    case 0x9123683EUL:
+      return "btrfs";
+    case 0x58465342UL:
+      return "xfs";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "fs magic 0x%lx",
+                    static_cast<unsigned long>(s.f_type));
+      return buf;
+    }
+  }
+}
+
+uint64_t FileSize(const fs::path& p) {
+  std::error_code ec;
+  const auto n = fs::file_size(p, ec);
+  return ec ? 0 : static_cast<uint64_t>(n);
+}
+
+std::string Mib(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f MiB",
+                static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+double SelfCpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+struct SyncStats {
+  double p50_ms = 0, p99_ms = 0;
+  int samples = 0;
+};
+
+// What durability costs on this disk: latency of a 4 KiB append followed by
+// fdatasync, in the data directory (at most 200 samples or 3 s).
+std::optional<SyncStats> SyncLatency(const fs::path& dir) {
+  const std::string path = (dir / "gkbench-sync-probe").string();
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return std::nullopt;
+  const std::string page(4096, 's');
+  std::vector<double> ms;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  for (int i = 0; i < 200 && std::chrono::steady_clock::now() < end; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (::write(fd, page.data(), page.size()) !=
+            static_cast<ssize_t>(page.size()) ||
+        ::fdatasync(fd) != 0) {
+      break;
+    }
+    ms.push_back(std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - t0)
+                     .count());
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (ms.empty()) return std::nullopt;
+  std::sort(ms.begin(), ms.end());
+  SyncStats s;
+  s.samples = static_cast<int>(ms.size());
+  s.p50_ms = ms[(ms.size() - 1) / 2];
+  s.p99_ms = ms[std::min(ms.size() - 1, (ms.size() * 99 + 99) / 100 - 1)];
+  return s;
+}
+
+struct Row {
+  std::string op;
+  bool is_check = false;
+  int concurrency = 0;
+  RunResult result;
+  // Cores used over the measured window (1.0 = one core busy).
+  double client_cpu = 0;  // gkbench
+  double server_cpu = 0;  // the server under test
+  double other_cpu = 0;   // everything else on the machine
+  double steal = 0;       // taken by the hypervisor
+  std::string threads;    // the server's busiest threads
+};
+
+// CPU counters at one instant.
+struct Snapshot {
+  std::chrono::steady_clock::time_point at;
+  double self = 0, daemon = 0, echo = 0;
+  SystemCpu system;
+  std::vector<Subprocess::ThreadCpu> server_threads;
+};
+
+const Row* FindRow(const std::vector<Row>& rows, const std::string& op,
+                   int concurrency) {
+  for (const Row& r : rows) {
+    if (r.op == op && r.concurrency == concurrency) return &r;
+  }
+  return nullptr;
+}
+
+std::string EchoFor(const std::string& check) {
+  return check == "CheckInsert" ? "EchoInsertSized" : "EchoDialSized";
+}
+
+class Bench {
+ public:
+  explicit Bench(Flags flags) : f_(std::move(flags)) {}
+  ~Bench() { Cleanup(); }
+
+  int Main() {
+    if (absl::Status s = Setup(); !s.ok()) {
+      std::cerr << "gkbench: setup failed: " << s.message() << "\n";
+      if (!dir_.empty()) {
+        const std::string log = TailOfFile((dir_ / "gatekeeperd.log").string());
+        if (!log.empty()) {
+          std::cerr << "--- gatekeeperd.log (tail) ---\n" << log;
+        }
+      }
+      return 1;
+    }
+    RunAll();
+    Finish();
+    if (g_interrupted.load()) {
+      std::cout << "gkbench: interrupted; the numbers above are partial\n";
+      return 130;
+    }
+    return 0;
+  }
+
+ private:
+  absl::Status Setup() {
+    // The data directory.
+    if (f_.data_dir.empty()) {
+      char tmpl[] = "/tmp/gkbench-XXXXXX";
+      if (::mkdtemp(tmpl) == nullptr) {
+        return absl::UnavailableError("mkdtemp failed");
+      }
+      dir_ = tmpl;
+      temp_dir_ = true;
+    } else {
+      dir_ = fs::absolute(f_.data_dir);
+      std::error_code ec;
+      fs::create_directories(dir_, ec);
+      if (ec) {
+        return absl::UnavailableError(StrCat(
+            "--data-dir: cannot create ", dir_.string(), ": ", ec.message()));
+      }
+      fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace,
+                      ec);
+    }
+    db_ = dir_ / "gatekeeper.db";
+    std::cout << "gkbench: " << std::thread::hardware_concurrency()
+              << " CPUs (nproc), " << CpuModel() << "\n"
+              << "data dir " << dir_.string() << " on " << FsType(dir_)
+              << (temp_dir_ && !f_.keep ? " (removed at the end)" : "") << "\n"
+              << std::flush;
+
+    // The config the daemon will run with; validated here first.
+    const fs::path config_path = dir_ / "gatekeeper.yaml";
+    {
+      std::ofstream out(config_path);
+      out << ConfigYaml(dir_);
+      if (!out) return absl::UnavailableError("cannot write the config");
+    }
+    auto config = LoadConfigFile(config_path.string());
+    if (!config.ok()) return config.status();
+    const ConfigIndex index(*std::move(config));
+
+    // Seeding.
+    auto seed = Seed(dir_, index, f_.consents, std::cout, &g_interrupted);
+    if (!seed.ok()) return seed.status();
+    seed_ = *std::move(seed);
+    auto before = ReadDbFacts(db_, 0);
+    if (!before.ok()) return before.status();
+    head_before_ = before->head_seq;
+    std::cout << "database: " << before->consents << " consents, "
+              << before->head_seq << " audit entries, "
+              << Mib(FileSize(db_) + FileSize(dir_ / "gatekeeper.db-wal"))
+              << "\n";
+    if (before->consents < f_.consents) {
+      return absl::FailedPreconditionError(
+          StrCat("the database holds ", before->consents,
+                 " consents, fewer than --consents ", f_.consents));
+    }
+
+    // The daemon.
+    std::string daemon_path = f_.gatekeeperd;
+    if (daemon_path.empty()) {
+      daemon_path =
+          (fs::path(SelfExe()).parent_path() / ".." / "daemon" / "gatekeeperd")
+              .lexically_normal()
+              .string();
+    }
+    auto daemon = Subprocess::Start(
+        {daemon_path, "--config", config_path.string()},
+        (dir_ / "gatekeeperd.log").string(), std::chrono::seconds(30));
+    if (!daemon.ok()) return daemon.status();
+    daemon_.emplace(*std::move(daemon));
+    std::cout << "gatekeeperd " << daemon_path << " pid " << daemon_->pid()
+              << " listening on " << daemon_->address() << "\n";
+
+    // The echo server: this binary in --serve-echo mode.
+    auto echo = Subprocess::Start({SelfExe(), "--serve-echo"}, "",
+                                  std::chrono::seconds(30));
+    if (!echo.ok()) return echo.status();
+    echo_.emplace(*std::move(echo));
+    std::cout << "echo server pid " << echo_->pid() << " listening on "
+              << echo_->address() << "\n";
+    for (const auto* p : {&daemon_->address(), &echo_->address()}) {
+      if (p->rfind("127.0.0.1:", 0) != 0) {
+        return absl::FailedPreconditionError(
+            StrCat("not a loopback address: ", *p));
+      }
+    }
+
+    daemon_channels_ = MakeChannels(daemon_->address(), f_.channels);
+    echo_channels_ = MakeChannels(echo_->address(), f_.channels);
+    if (daemon_channels_.empty() || echo_channels_.empty()) {
+      return absl::UnavailableError("cannot connect to the servers");
+    }
+    return Probe();
+  }
+
+  // One real answer of each gate: checks that seeded consents are allowed and
+  // measures the message sizes the echo calls imitate.
+  absl::Status Probe() {
+    {
+      auto stub = v1::InsertGate::NewStub(daemon_channels_[0]);
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+      const v1::CheckInsertRequest req =
+          InsertRequest(seed_.insert_campaign, 0);
+      v1::Decision resp;
+      grpc::Status s = stub->CheckInsert(&ctx, req, &resp);
+      if (!s.ok()) {
+        return absl::UnavailableError(
+            StrCat("probe CheckInsert: ", s.error_message()));
+      }
+      ++probe_ok_;
+      insert_req_bytes_ = req.ByteSizeLong();
+      insert_resp_bytes_ = resp.ByteSizeLong();
+      std::cout << "probe CheckInsert: " << v1::Verdict_Name(resp.verdict())
+                << " (" << resp.explanation() << "), audit_seq "
+                << resp.audit_seq() << "\n";
+      if (resp.verdict() != v1::VERDICT_ALLOW) {
+        std::cout << "WARNING: a seeded customer was not allowed\n";
+      }
+    }
+    {
+      auto stub = v1::DialGate::NewStub(daemon_channels_[0]);
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+      const v1::CheckDialRequest req = DialRequest(seed_.call_campaign, 1);
+      v1::CheckDialResponse resp;
+      grpc::Status s = stub->CheckDial(&ctx, req, &resp);
+      if (!s.ok()) {
+        return absl::UnavailableError(
+            StrCat("probe CheckDial: ", s.error_message()));
+      }
+      ++probe_ok_;
+      dial_req_bytes_ = req.ByteSizeLong();
+      dial_resp_bytes_ = resp.ByteSizeLong();
+      std::cout << "probe CheckDial: "
+                << v1::Verdict_Name(resp.decision().verdict()) << " ("
+                << resp.decision().explanation() << "), audit_seq "
+                << resp.decision().audit_seq() << "\n";
+      if (resp.decision().verdict() != v1::VERDICT_ALLOW) {
+        std::cout << "WARNING: a seeded number was not allowed\n";
+      }
+    }
+    std::cout << "message sizes (serialized): CheckInsertRequest "
+              << insert_req_bytes_ << " B -> Decision " << insert_resp_bytes_
+              << " B; CheckDialRequest " << dial_req_bytes_
+              << " B -> CheckDialResponse " << dial_resp_bytes_
+              << " B; the echo calls carry the same sizes\n";
+    return absl::OkStatus();
+  }
+
+  std::unique_ptr<Op> MakeOp(const std::string& name) {
+    if (name == "CheckInsert") {
+      return MakeCheckInsertOp(daemon_channels_, seed_.insert_campaign,
+                               seed_.layout_consents);
+    }
+    if (name == "CheckDial") {
+      return MakeCheckDialOp(daemon_channels_, seed_.call_campaign,
+                             seed_.layout_consents);
+    }
+    if (name == "EchoInsertSized") {
+      return MakeEchoOp(name, echo_channels_, insert_req_bytes_,
+                        insert_resp_bytes_);
+    }
+    if (name == "EchoDialSized") {
+      return MakeEchoOp(name, echo_channels_, dial_req_bytes_,
+                        dial_resp_bytes_);
+    }
+    return nullptr;
+  }
+
+  void RunAll() {
+    std::cout << "\nload: " << f_.duration << " s per run after " << f_.warmup
+              << " s warm-up, " << f_.channels
+              << " channels per server, callback client API\n"
+              << std::flush;
+    {
+      // The machine is shared: say how busy it was before the load.
+      Row idle;
+      const Snapshot a = Take(*daemon_);
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      Account(a, Take(*daemon_), idle);
+      std::printf("before the load, other processes used %.0f%% of a core%s\n",
+                  100 * idle.other_cpu,
+                  idle.other_cpu > 0.25 ? " (WARNING: the machine is busy; the "
+                                          "numbers below compete with it)"
+                                        : "");
+    }
+    // Concurrency-major, so that each check runs next to its echo call
+    // (the machine's load drifts); the table is sorted by op afterwards.
+    std::map<std::string, std::unique_ptr<Op>> ops;
+    for (const std::string& name : f_.ops) ops[name] = MakeOp(name);
+    if (auto sync = SyncLatency(dir_); sync.has_value()) {
+      std::printf(
+          "disk: append 4 KiB + fdatasync in the data dir: p50 %.2f ms, p99 "
+          "%.2f ms (%d samples)\n",
+          sync->p50_ms, sync->p99_ms, sync->samples);
+    }
+    uint64_t run_no = 0;
+    for (int c : f_.concurrency) {
+      for (const std::string& name : f_.ops) {
+        if (g_interrupted.load()) break;
+        Op* op = ops[name].get();
+        Subprocess& server = op->is_check() ? *daemon_ : *echo_;
+        Row row;
+        row.op = name;
+        row.is_check = op->is_check();
+        row.concurrency = c;
+        Snapshot s0;
+        RunOptions o;
+        o.concurrency = c;
+        o.warmup_seconds = f_.warmup;
+        o.duration_seconds = f_.duration;
+        o.seed = f_.seed * 7919 + ++run_no;
+        o.at_window_start = [&] { s0 = Take(server); };
+        o.at_window_end = [&] { Account(s0, Take(server), row); };
+        o.interrupted = &g_interrupted;
+        row.result = Run(*op, o);
+        if (row.is_check) acknowledged_ += row.result.total_ok;
+        const RunResult& r = row.result;
+        std::printf(
+            "  %-16s c=%-3d %8.0f QPS  p50 %7.3f ms  p99 %7.3f ms  "
+            "errors %" PRIu64 "%s\n",
+            name.c_str(), c, r.Qps(), r.PercentileMs(50), r.PercentileMs(99),
+            r.errors,
+            r.incomplete    ? "  INCOMPLETE (calls hung)"
+            : r.interrupted ? "  INTERRUPTED"
+                            : "");
+        if (!r.first_error.empty()) {
+          std::printf("    first error: %s\n", r.first_error.c_str());
+        }
+        std::fflush(stdout);
+        rows_.push_back(std::move(row));
+      }
+    }
+    std::stable_sort(rows_.begin(), rows_.end(),
+                     [this](const Row& a, const Row& b) {
+                       return OpRank(a.op) < OpRank(b.op);
+                     });
+  }
+
+  size_t OpRank(const std::string& op) const {
+    return static_cast<size_t>(std::find(f_.ops.begin(), f_.ops.end(), op) -
+                               f_.ops.begin());
+  }
+
+  Snapshot Take(const Subprocess& server) const {
+    Snapshot s;
+    s.at = std::chrono::steady_clock::now();
+    s.self = SelfCpuSeconds();
+    s.daemon = daemon_->CpuSeconds();
+    s.echo = echo_->CpuSeconds();
+    s.system = SystemCpuSeconds();
+    s.server_threads = server.ThreadsCpu();
+    return s;
+  }
+
+  void Account(const Snapshot& a, const Snapshot& b, Row& row) const {
+    const double wall = std::chrono::duration<double>(b.at - a.at).count();
+    if (wall <= 0) return;
+    const double self = b.self - a.self, daemon = b.daemon - a.daemon,
+                 echo = b.echo - a.echo;
+    row.client_cpu = self / wall;
+    row.server_cpu = (row.is_check ? daemon : echo) / wall;
+    row.other_cpu = std::max(
+        0.0, (b.system.busy - a.system.busy - self - daemon - echo) / wall);
+    row.steal = (b.system.steal - a.system.steal) / wall;
+    std::map<int, double> before;
+    for (const auto& t : a.server_threads) before[t.tid] = t.seconds;
+    std::vector<std::pair<double, std::string>> used;
+    for (const auto& t : b.server_threads) {
+      const double d = t.seconds - before[t.tid];
+      if (d > 0) used.emplace_back(d / wall, StrCat(t.name, "/", t.tid));
+    }
+    std::sort(used.rbegin(), used.rend());
+    for (size_t i = 0; i < used.size() && i < 4; ++i) {
+      char buf[16];
+      std::snprintf(buf, sizeof(buf), " %.0f%%", 100 * used[i].first);
+      StrAppend(&row.threads, i == 0 ? "" : ", ", used[i].second, buf);
+    }
+  }
+
+  void PrintTable() {
+    std::printf("\n%-16s %5s %9s %9s %8s %8s %7s %7s %8s %8s %8s %6s\n", "op",
+                "conc", "calls", "QPS", "p50 ms", "p99 ms", "errors", "allow",
+                "vs echo", "srv cpu", "gkbench", "other");
+    for (const Row& row : rows_) {
+      const RunResult& r = row.result;
+      std::string allow = "-", ratio = "-";
+      if (row.is_check && r.calls > 0) {
+        allow = StrCat(static_cast<int>(100.0 * static_cast<double>(r.allows) /
+                                            static_cast<double>(r.calls) +
+                                        0.5),
+                       "%");
+        if (r.allows != r.calls - r.errors) {
+          char buf[16];
+          std::snprintf(buf, sizeof(buf), "%.1f%%",
+                        100.0 * static_cast<double>(r.allows) /
+                            static_cast<double>(r.calls));
+          allow = buf;
+        }
+      }
+      if (row.is_check) {
+        const Row* echo = FindRow(rows_, EchoFor(row.op), row.concurrency);
+        if (echo != nullptr && echo->result.Qps() > 0) {
+          char buf[16];
+          std::snprintf(buf, sizeof(buf), "%.1f%%",
+                        100.0 * r.Qps() / echo->result.Qps());
+          ratio = buf;
+        }
+      }
+      const auto pct = [](double cores) {
+        char buf[16];
+        std::snprintf(buf, sizeof(buf), "%.0f%%", 100.0 * cores);
+        return std::string(buf);
+      };
+      std::printf("%-16s %5d %9" PRIu64 " %9.0f %8.3f %8.3f %7" PRIu64
+                  " %7s %8s %8s %8s %6s%s\n",
+                  row.op.c_str(), row.concurrency, r.calls, r.Qps(),
+                  r.PercentileMs(50), r.PercentileMs(99), r.errors,
+                  allow.c_str(), ratio.c_str(), pct(row.server_cpu).c_str(),
+                  pct(row.client_cpu).c_str(), pct(row.other_cpu).c_str(),
+                  r.incomplete    ? "  INCOMPLETE"
+                  : r.interrupted ? "  INTERRUPTED"
+                                  : "");
+    }
+    std::printf(
+        "calls: completed in the measured window; QPS: OK calls per second; "
+        "vs echo: QPS / QPS of the echo call of the same sizes at the same "
+        "concurrency; cpu columns: cores used over the window (100%% = one "
+        "core) by the server under test, by gkbench (client), and by "
+        "everything else on the machine (other processes, unattributed "
+        "kernel/irq time)\n");
+    double steal = 0;
+    for (const Row& row : rows_) steal = std::max(steal, row.steal);
+    if (steal > 0.01) {
+      std::printf("hypervisor steal reached %.0f%% of a core in some runs\n",
+                  100 * steal);
+    }
+    std::printf(
+        "\nbusiest server threads over each window (name/tid, %% of "
+        "one core):\n");
+    for (const Row& row : rows_) {
+      std::printf("  %-16s c=%-3d %s\n", row.op.c_str(), row.concurrency,
+                  row.threads.c_str());
+    }
+  }
+
+  void PrintHeadlines() {
+    int c = kHeadlineConcurrency;
+    bool found = false;
+    for (int x : f_.concurrency) found = found || x == c;
+    if (!found) {
+      c = f_.concurrency.empty() ? 0 : f_.concurrency.back();
+      std::printf("\n(concurrency %d was not run; the headline uses %d)\n",
+                  kHeadlineConcurrency, c);
+    }
+    std::printf(
+        "\ntarget at concurrency %d: >= %.0f%% of echo's QPS with durable "
+        "audit entries, p99 < %.0f ms\n",
+        c, 100 * kTargetRatio, kTargetP99Ms);
+    for (const char* check : {"CheckInsert", "CheckDial"}) {
+      const Row* row = FindRow(rows_, check, c);
+      const Row* echo = FindRow(rows_, EchoFor(check), c);
+      if (row == nullptr || echo == nullptr || echo->result.Qps() <= 0) {
+        std::printf("  %-11s: not measured (needs %s and %s at %d)\n", check,
+                    check, EchoFor(check).c_str(), c);
+        continue;
+      }
+      const double ratio = row->result.Qps() / echo->result.Qps();
+      const double p99 = row->result.PercentileMs(99);
+      const bool errors = row->result.errors > 0 || row->result.incomplete;
+      std::printf(
+          "  %-11s: %.0f QPS = %.1f%% of echo (%.0f QPS): %s;  p99 %.2f ms: "
+          "%s%s\n",
+          check, row->result.Qps(), 100 * ratio, echo->result.Qps(),
+          ratio >= kTargetRatio && !errors ? "PASS" : "MISS", p99,
+          p99 < kTargetP99Ms && !errors ? "PASS" : "MISS",
+          errors ? " (the run had errors)" : "");
+    }
+  }
+
+  void Finish() {
+    // Stop the servers; the daemon drains and closes its store.
+    daemon_channels_.clear();
+    echo_channels_.clear();
+    const std::string echo_exit = echo_->Stop();
+    const std::string daemon_exit = daemon_->Stop();
+    echo_.reset();
+    daemon_.reset();
+
+    PrintTable();
+    PrintHeadlines();
+
+    std::printf("\naudit (read from %s after gatekeeperd stopped: %s):\n",
+                db_.string().c_str(), daemon_exit.c_str());
+    auto after = ReadDbFacts(db_, head_before_);
+    if (!after.ok()) {
+      std::printf("  cannot read the database: %s\n",
+                  std::string(after.status().message()).c_str());
+    } else {
+      const uint64_t acked = acknowledged_ + probe_ok_;
+      std::printf(
+          "  %" PRIu64 " entries written during the run, %" PRIu64
+          " of them decisions; the clients received %" PRIu64
+          " OK decisions (each acknowledged only once durable): %s\n",
+          after->entries_after, after->decisions_after, acked,
+          after->decisions_after >= acked ? "all present" : "SOME MISSING");
+      if (after->decisions_after > acked) {
+        std::printf("  (%" PRIu64
+                    " more logged than acknowledged: calls whose answer "
+                    "did not reach the client, e.g. cancelled at shutdown)\n",
+                    after->decisions_after - acked);
+      }
+      std::printf("  database now: %" PRIu64 " consents, %" PRIu64
+                  " audit entries, gatekeeper.db %s, WAL %s\n",
+                  after->consents, after->head_seq, Mib(FileSize(db_)).c_str(),
+                  Mib(FileSize(dir_ / "gatekeeper.db-wal")).c_str());
+    }
+    if (f_.verify_audit) VerifyChain();
+    std::printf("echo server: %s\n", echo_exit.c_str());
+    if (seed_.imported > 0) {
+      std::printf("seeding: %" PRIu64 " consents in %.1f s (%.0f consents/s)\n",
+                  seed_.imported, seed_.seconds,
+                  static_cast<double>(seed_.imported) / seed_.seconds);
+    } else {
+      std::printf("seeding: reused the existing seed (%" PRIu64 " consents)\n",
+                  seed_.layout_consents);
+    }
+    std::fflush(stdout);
+  }
+
+  void VerifyChain() {
+    const auto t0 = std::chrono::steady_clock::now();
+    SqliteStoreOptions so;
+    so.path = db_.string();
+    auto store = SqliteStore::Open(so);
+    if (!store.ok()) {
+      std::printf("  verify: cannot open: %s\n",
+                  std::string(store.status().message()).c_str());
+      return;
+    }
+    auto v = (*store)->VerifyAudit();
+    (*store)->Close();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    if (!v.ok()) {
+      std::printf("  verify: %s\n", std::string(v.status().message()).c_str());
+      return;
+    }
+    std::printf("  chain verify: %s, %" PRIu64
+                " entries checked in %.1f s%s%s\n",
+                v->ok ? "ok" : "BROKEN", v->entries_checked, s,
+                v->ok ? "" : ": ", v->ok ? "" : v->detail.c_str());
+  }
+
+  void Cleanup() {
+    daemon_channels_.clear();
+    echo_channels_.clear();
+    if (echo_) echo_->Stop();
+    if (daemon_) daemon_->Stop();
+    if (temp_dir_ && !f_.keep && !dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
+  }
+
+  Flags f_;
+  fs::path dir_, db_;
+  bool temp_dir_ = false;
+  SeedResult seed_;
+  uint64_t head_before_ = 0;
+  std::optional<Subprocess> daemon_, echo_;
+  Channels daemon_channels_, echo_channels_;
+  size_t insert_req_bytes_ = 0, insert_resp_bytes_ = 0;
+  size_t dial_req_bytes_ = 0, dial_resp_bytes_ = 0;
+  uint64_t probe_ok_ = 0, acknowledged_ = 0;
+  std::vector<Row> rows_;
+};
+
+}  // namespace
+}  // namespace gatekeeper::bench
+
+int main(int argc, char** argv) {
+  using gatekeeper::bench::Flags;
+  CLI::App app{
+      "gkbench: load benchmark of gatekeeperd (CheckInsert, CheckDial) "
+      "against an echo server of the same message sizes"};
+  Flags f;
+  bool serve_echo = false;
+  app.add_option("--data-dir", f.data_dir,
+                 "data directory; reused when it holds a large enough seed "
+                 "(default: a fresh temporary directory)");
+  app.add_flag("--keep", f.keep,
+               "keep the temporary data directory at the end");
+  app.add_option("--consents", f.consents, "consents to seed")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{2}, uint64_t{90'000'000}));
+  app.add_option("--duration", f.duration, "measured seconds per run")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--warmup", f.warmup, "unmeasured seconds before each run")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 60.0));
+  app.add_option("--concurrency", f.concurrency,
+                 "calls outstanding at once, one run per value")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--channels", f.channels,
+                 "gRPC channels (TCP connections) per server")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{64}));
+  app.add_option("--gatekeeperd", f.gatekeeperd,
+                 "daemon binary (default: ../daemon/gatekeeperd next to "
+                 "gkbench's directory)");
+  app.add_option("--ops", f.ops, "operations to run, in order")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::IsMember(
+          {"CheckInsert", "EchoInsertSized", "CheckDial", "EchoDialSized"}));
+  app.add_flag("--verify-audit,!--no-verify-audit", f.verify_audit,
+               "recompute the whole audit chain at the end (default on; ~2 s "
+               "per 1.5 million entries)");
+  app.add_option("--seed", f.seed, "random seed of the request mix")
+      ->capture_default_str();
+  app.add_flag("--serve-echo", serve_echo,
+               "internal: run the echo server (gkbench starts it itself)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (serve_echo) return gatekeeper::bench::ServeEcho();
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGINT, gatekeeper::bench::OnStopSignal);
+  ::signal(SIGTERM, gatekeeper::bench::OnStopSignal);
+  gatekeeper::bench::Bench bench(std::move(f));
+  return bench.Main();
+}
