@@ -1,11 +1,10 @@
 #include "daemon/server/gates.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include "daemon/common/crypto.h"
 #include "daemon/common/strings.h"
 #include "daemon/policy/decide.h"
 #include "daemon/policy/validate.h"
+#include "daemon/server/payload_json.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
 
 namespace gatekeeper {
@@ -31,14 +30,6 @@ v1::Decision ToDecision(const policy::Outcome& o, Micros now) {
   d.set_explanation(o.explanation);
   *d.mutable_decided_at() = FromMicros(now);
   return d;
-}
-
-std::string PayloadJson(const v1::DecisionPayload& p) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(p, &out, opts);
-  return out;
 }
 
 void FillPayload(const v1::Decision& d, v1::DecisionPayload& p) {
@@ -106,7 +97,8 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
                           ? std::string("insert-gate")
                           : StrCat("print-run:", req.print_run_id());
   store_.AppendDecisionAsync(
-      {"decision.insert", std::move(actor), req.customer_id(), PayloadJson(p)},
+      {"decision.insert", std::move(actor), req.customer_id(),
+       DecisionPayloadJson(p)},
       version,
       [this, req, attempt, decision,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
@@ -181,7 +173,8 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
   std::string actor = req.agent_id().empty() ? std::string("dial-gate")
                                              : StrCat("agent:", req.agent_id());
   store_.AppendDecisionAsync(
-      {"decision.dial", std::move(actor), req.customer_id(), PayloadJson(p)},
+      {"decision.dial", std::move(actor), req.customer_id(),
+       DecisionPayloadJson(p)},
       version,
       [this, req, phone, attempt, response,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {

@@ -386,7 +386,11 @@ class SqliteStore::WriteContext {
     return std::optional<v1::Campaign>(std::move(c));
   }
 
+  // Campaigns written in this transaction, for the cache after COMMIT.
+  std::vector<v1::Campaign>& pending_campaigns() { return pending_campaigns_; }
+
   absl::Status PutCampaign(const v1::Campaign& c, bool insert) {
+    pending_campaigns_.push_back(c);
     ASSIGN_OR_RETURN(
         sqlite::Stmt s,
         db_.Prepare(insert ? "INSERT INTO campaigns(body, campaign_id) "
@@ -403,6 +407,7 @@ class SqliteStore::WriteContext {
   sqlite::Connection& db_;
   ChainBuilder& chain_;
   const Clock& clock_;
+  std::vector<v1::Campaign> pending_campaigns_;
 };
 
 // A read connection borrowed from the pool; returned on destruction.
@@ -436,10 +441,37 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
                        options.vfs));
   RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
   RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
+  // After a checkpoint resets the WAL, keep at most 64 MiB of it on disk.
+  RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit = 67108864"));
+  RETURN_IF_ERROR(db->Exec("PRAGMA cache_size = -65536"));
   RETURN_IF_ERROR(Migrate(*db));
   ASSIGN_OR_RETURN(ChainHead head, LoadHead(*db));
-  return std::unique_ptr<SqliteStore>(
+  // Checkpoints run on their own connection and thread, so a commit never
+  // waits for one (they copy pages and fsync the database file).
+  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> checkpointer,
+                   sqlite::Connection::Open(options.path, SQLITE_OPEN_READWRITE,
+                                            options.vfs));
+  std::map<std::string, v1::Campaign, std::less<>> campaigns;
+  {
+    ASSIGN_OR_RETURN(sqlite::Stmt s,
+                     db->Prepare("SELECT campaign_id, body FROM campaigns"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      v1::Campaign c;
+      if (!c.ParseFromString(s.Text(1))) {
+        return absl::DataLossError(
+            StrCat("campaign ", s.Text(0), ": stored record does not parse"));
+      }
+      campaigns.emplace(s.Text(0), std::move(c));
+    }
+  }
+  auto store = std::unique_ptr<SqliteStore>(
       new SqliteStore(options, std::move(db), std::move(head)));
+  store->checkpointer_ = std::move(checkpointer);
+  store->campaigns_ = std::move(campaigns);
+  store->Start();
+  return store;
 }
 
 SqliteStore::SqliteStore(SqliteStoreOptions options,
@@ -447,8 +479,21 @@ SqliteStore::SqliteStore(SqliteStoreOptions options,
                          ChainHead head)
     : options_(std::move(options)),
       writer_(std::move(writer)),
-      chain_(std::move(head)) {
+      chain_(std::move(head)) {}
+
+void SqliteStore::Start() {
+  sqlite3_wal_hook(
+      writer_->raw(),
+      [](void* self, sqlite3*, const char*, int wal_pages) {
+        if (wal_pages >= kCheckpointPages) {
+          static_cast<SqliteStore*>(self)->RequestCheckpoint();
+        }
+        return SQLITE_OK;
+      },
+      this);
   writer_thread_ = std::thread([this] { WriterLoop(); });
+  completion_thread_ = std::thread([this] { CompletionLoop(); });
+  checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
 }
 
 SqliteStore::~SqliteStore() { Close(); }
@@ -456,11 +501,22 @@ SqliteStore::~SqliteStore() { Close(); }
 void SqliteStore::Close() {
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    if (closing_ && !writer_thread_.joinable()) return;
     closing_ = true;
   }
   queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(completion_mu_);
+    completion_closing_ = true;
+  }
+  completion_cv_.notify_all();
+  if (completion_thread_.joinable()) completion_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_closing_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
 }
 
 void SqliteStore::Submit(Op op) {
@@ -501,34 +557,58 @@ void SqliteStore::WriterLoop() {
   }
 }
 
+absl::Status SqliteStore::Control(const char* sql) {
+  ASSIGN_OR_RETURN(sqlite::Stmt s, writer_->Prepare(sql));
+  return s.Run();
+}
+
 void SqliteStore::RunBatch(std::vector<Op>& batch) {
   const ChainHead committed = chain_.head();
   const uint64_t committed_version = state_version_;
-  std::vector<absl::Status> results(batch.size());
+  std::vector<absl::Status> results;
+  results.reserve(batch.size());
+  WriteContext ctx(*writer_, chain_, *options_.clock);
+  auto complete = [&](const absl::Status* all) {
+    Completions completions;
+    completions.reserve(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      completions.emplace_back(std::move(batch[i].done),
+                               all ? *all : std::move(results[i]));
+    }
+    Complete(std::move(completions));
+  };
   auto fail_all = [&](const absl::Status& why) {
-    (void)writer_->Exec("ROLLBACK");
+    (void)Control("ROLLBACK");
     chain_.Rewind(committed);
     state_version_ = committed_version;
-    for (Op& op : batch) op.done(why);
+    complete(&why);
   };
-  absl::Status s = writer_->Exec("BEGIN IMMEDIATE");
+  absl::Status s = Control("BEGIN IMMEDIATE");
   if (!s.ok()) return fail_all(s);
-  WriteContext ctx(*writer_, chain_, *options_.clock);
   bool any_ok = false;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!(s = writer_->Exec("SAVEPOINT op")).ok()) return fail_all(s);
+  for (Op& op : batch) {
+    // State changes run in a savepoint, so a refused one leaves the others.
+    // A decision append has nothing to undo: it is refused (ABORTED) before
+    // any SQL runs, and an SQL failure fails the whole batch.
+    const bool isolated = op.changes_state;
+    if (isolated && !(s = Control("SAVEPOINT op")).ok()) return fail_all(s);
     const ChainHead mark = chain_.head();
-    results[i] = batch[i].apply(ctx);
-    if (results[i].ok()) {
+    const size_t campaigns_mark = ctx.pending_campaigns().size();
+    absl::Status result = op.apply(ctx);
+    if (result.ok()) {
       any_ok = true;
-      if (batch[i].changes_state) ++state_version_;
-      s = writer_->Exec("RELEASE op");
-    } else {
+      if (op.changes_state) ++state_version_;
+      if (isolated) s = Control("RELEASE op");
+    } else if (isolated) {
       chain_.Rewind(mark);
-      s = writer_->Exec("ROLLBACK TO op");
-      if (s.ok()) s = writer_->Exec("RELEASE op");
+      ctx.pending_campaigns().resize(campaigns_mark);
+      s = Control("ROLLBACK TO op");
+      if (s.ok()) s = Control("RELEASE op");
+    } else if (result.code() != absl::StatusCode::kAborted) {
+      return fail_all(result);
     }
     if (!s.ok()) return fail_all(s);
+    results.push_back(std::move(result));
   }
   if (any_ok && chain_.head().seq != committed.seq) {
     auto head = writer_->Prepare(
@@ -540,12 +620,69 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
         .BindBlob(2, chain_.head().hash);
     if (!(s = head->Run()).ok()) return fail_all(s);
   }
-  if (!(s = writer_->Exec("COMMIT")).ok()) {
+  if (!(s = Control("COMMIT")).ok()) {
     return fail_all(absl::UnavailableError(
         StrCat("commit failed, nothing was written: ", s.message())));
   }
+  if (!ctx.pending_campaigns().empty()) {
+    std::unique_lock<std::shared_mutex> lock(campaigns_mu_);
+    for (auto& c : ctx.pending_campaigns()) {
+      campaigns_[c.campaign_id()] = std::move(c);
+    }
+  }
+  // Published after the cache: a decision that reads the new version also
+  // reads the new campaigns.
   committed_state_version_.store(state_version_);
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+  complete(nullptr);
+}
+
+void SqliteStore::Complete(Completions completions) {
+  {
+    std::lock_guard<std::mutex> lock(completion_mu_);
+    completion_queue_.push_back(std::move(completions));
+  }
+  completion_cv_.notify_one();
+}
+
+void SqliteStore::CompletionLoop() {
+  while (true) {
+    Completions batch;
+    {
+      std::unique_lock<std::mutex> lock(completion_mu_);
+      completion_cv_.wait(lock, [&] {
+        return completion_closing_ || !completion_queue_.empty();
+      });
+      if (completion_queue_.empty()) return;  // closing and drained
+      batch = std::move(completion_queue_.front());
+      completion_queue_.pop_front();
+    }
+    for (auto& [done, status] : batch) done(std::move(status));
+  }
+}
+
+void SqliteStore::RequestCheckpoint() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_wanted_ = true;
+  }
+  checkpoint_cv_.notify_one();
+}
+
+void SqliteStore::CheckpointLoop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mu_);
+      checkpoint_cv_.wait(
+          lock, [&] { return checkpoint_closing_ || checkpoint_wanted_; });
+      if (checkpoint_closing_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE: copies what it can without blocking the writer or readers. A
+    // failure (e.g. I/O) leaves the WAL longer; the next request retries.
+    (void)sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr,
+                                    SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                    nullptr);
+  }
 }
 
 absl::StatusOr<std::unique_ptr<sqlite::Connection>> SqliteStore::NewReader() {
@@ -553,6 +690,9 @@ absl::StatusOr<std::unique_ptr<sqlite::Connection>> SqliteStore::NewReader() {
                    sqlite::Connection::Open(
                        options_.path, SQLITE_OPEN_READWRITE, options_.vfs));
   RETURN_IF_ERROR(c->Exec("PRAGMA query_only = 1"));
+  // Read the database file through a memory map: a commit elsewhere resets
+  // a connection's page cache, but mapped pages need no copy.
+  RETURN_IF_ERROR(c->Exec("PRAGMA mmap_size = 2147418112"));
   return c;
 }
 
@@ -801,36 +941,17 @@ absl::StatusOr<v1::Campaign> SqliteStore::TransitionCampaign(
 
 absl::StatusOr<std::optional<v1::Campaign>> SqliteStore::GetCampaign(
     std::string_view campaign_id) {
-  ReadLease db = Acquire();
-  RETURN_IF_ERROR(db.status());
-  ASSIGN_OR_RETURN(
-      sqlite::Stmt s,
-      db->Prepare("SELECT body FROM campaigns WHERE campaign_id = ?"));
-  s.Bind(1, campaign_id);
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<v1::Campaign>();
-  v1::Campaign c;
-  if (!c.ParseFromString(s.Text(0))) {
-    return absl::DataLossError(
-        StrCat("campaign ", campaign_id, ": stored record does not parse"));
-  }
-  return std::optional<v1::Campaign>(std::move(c));
+  std::shared_lock<std::shared_mutex> lock(campaigns_mu_);
+  auto it = campaigns_.find(campaign_id);
+  if (it == campaigns_.end()) return std::optional<v1::Campaign>();
+  return std::optional<v1::Campaign>(it->second);
 }
 
 absl::StatusOr<std::vector<v1::Campaign>> SqliteStore::ListCampaigns() {
-  ReadLease db = Acquire();
-  RETURN_IF_ERROR(db.status());
-  ASSIGN_OR_RETURN(
-      sqlite::Stmt s,
-      db->Prepare("SELECT body FROM campaigns ORDER BY campaign_id"));
+  std::shared_lock<std::shared_mutex> lock(campaigns_mu_);
   std::vector<v1::Campaign> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    if (!out.emplace_back().ParseFromString(s.Text(0))) {
-      return absl::DataLossError("a stored campaign does not parse");
-    }
-  }
+  out.reserve(campaigns_.size());
+  for (const auto& [id, c] : campaigns_) out.push_back(c);
   return out;
 }
 

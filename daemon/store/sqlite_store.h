@@ -2,9 +2,12 @@
 //
 // Threads: one writer thread owns the only write connection and runs every
 // write (group commit: all writes queued while a commit is in flight share the
-// next transaction, each in its own SAVEPOINT so one failing write does not
-// take the others down). Reads use a pool of read-only connections; WAL mode
-// lets them run beside the writer.
+// next transaction; each state change in its own SAVEPOINT so one refused
+// write does not take the others down). A completion thread runs the callers'
+// callbacks after COMMIT; a checkpoint thread copies the WAL back into the
+// database (PASSIVE) so commits never wait for a checkpoint. Reads use a pool
+// of query-only connections (memory-mapped); WAL mode lets them run beside
+// the writer. Campaigns are served from memory.
 //
 // Durability: WAL with synchronous=FULL, so a committed transaction survives
 // power loss; callers are answered only after COMMIT returns.
@@ -24,8 +27,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -94,9 +99,15 @@ class SqliteStore final : public Store {
     bool changes_state = false;
   };
   class ReadLease;
+  using Completions =
+      std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>>;
+
+  // WAL pages after which a background checkpoint is requested.
+  static constexpr int kCheckpointPages = 1000;
 
   SqliteStore(SqliteStoreOptions options,
               std::unique_ptr<sqlite::Connection> writer, ChainHead head);
+  void Start();
 
   void Submit(Op op);
   // Runs a state-changing `apply` in the writer thread and waits for the
@@ -104,6 +115,14 @@ class SqliteStore final : public Store {
   absl::Status Write(std::function<absl::Status(WriteContext&)> apply);
   void WriterLoop();
   void RunBatch(std::vector<Op>& batch);
+  // A transaction-control statement on the write connection (prepared once).
+  absl::Status Control(const char* sql);
+  // Hands a committed batch's callbacks to the completion thread, so the
+  // writer can start the next transaction while answers are sent.
+  void Complete(Completions completions);
+  void CompletionLoop();
+  void RequestCheckpoint();
+  void CheckpointLoop();
 
   absl::StatusOr<std::unique_ptr<sqlite::Connection>> NewReader();
   ReadLease Acquire();
@@ -121,6 +140,24 @@ class SqliteStore final : public Store {
   std::deque<Op> queue_;  // guarded by queue_mu_
   bool closing_ = false;  // guarded by queue_mu_
   std::thread writer_thread_;
+
+  std::mutex completion_mu_;
+  std::condition_variable completion_cv_;
+  std::deque<Completions> completion_queue_;  // guarded by completion_mu_
+  bool completion_closing_ = false;           // guarded by completion_mu_
+  std::thread completion_thread_;
+
+  std::unique_ptr<sqlite::Connection> checkpointer_;  // checkpoint thread only
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;   // guarded by checkpoint_mu_
+  bool checkpoint_closing_ = false;  // guarded by checkpoint_mu_
+  std::thread checkpoint_thread_;
+
+  // Every campaign, kept in memory: checks read them on every call. Updated
+  // by the writer after COMMIT, before the state version is published.
+  mutable std::shared_mutex campaigns_mu_;
+  std::map<std::string, v1::Campaign, std::less<>> campaigns_;  // campaigns_mu_
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<sqlite::Connection>> readers_;  // pool_mu_

@@ -1,0 +1,93 @@
+#include "daemon/server/payload_json.h"
+
+#include <cstdio>
+#include <string_view>
+
+namespace gatekeeper {
+namespace {
+
+class JsonObject {
+ public:
+  explicit JsonObject(std::string& out) : out_(out) { out_.push_back('{'); }
+  ~JsonObject() { out_.push_back('}'); }
+
+  void String(std::string_view name, std::string_view value) {
+    if (value.empty()) return;
+    Name(name);
+    Quoted(value);
+  }
+  void Enum(std::string_view name, int value, const std::string& value_name) {
+    if (value == 0) return;
+    Name(name);
+    Quoted(value_name);
+  }
+  template <typename Names>
+  void EnumList(std::string_view name,
+                const google::protobuf::RepeatedField<int>& values,
+                Names names) {
+    if (values.empty()) return;
+    Name(name);
+    out_.push_back('[');
+    for (int i = 0; i < values.size(); ++i) {
+      if (i > 0) out_.push_back(',');
+      Quoted(names(values[i]));
+    }
+    out_.push_back(']');
+  }
+
+ private:
+  void Name(std::string_view name) {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    Quoted(name);
+    out_.push_back(':');
+  }
+  void Quoted(std::string_view s) {
+    out_.push_back('"');
+    for (unsigned char c : s) {
+      if (c == '"' || c == '\\') {
+        out_.push_back('\\');
+        out_.push_back(static_cast<char>(c));
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out_.append(buf);
+      } else {
+        out_.push_back(static_cast<char>(c));
+      }
+    }
+    out_.push_back('"');
+  }
+
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::string DecisionPayloadJson(const v1::DecisionPayload& p) {
+  std::string out;
+  out.reserve(512);
+  {
+    JsonObject o(out);
+    o.String("decision_id", p.decision_id());
+    o.Enum("purpose", p.purpose(), v1::Purpose_Name(p.purpose()));
+    o.String("campaign_id", p.campaign_id());
+    o.String("company_id", p.company_id());
+    o.String("customer_id", p.customer_id());
+    o.String("print_run_id", p.print_run_id());
+    o.String("document_id", p.document_id());
+    o.String("agent_id", p.agent_id());
+    o.String("phone_hmac", p.phone_hmac());
+    o.String("phone_masked", p.phone_masked());
+    o.Enum("verdict", p.verdict(), v1::Verdict_Name(p.verdict()));
+    o.EnumList("reasons", p.reasons(), [](int r) {
+      return v1::Reason_Name(static_cast<v1::Reason>(r));
+    });
+    o.String("consent_id", p.consent_id());
+    o.String("policy_version", p.policy_version());
+  }
+  return out;
+}
+
+}  // namespace gatekeeper

@@ -1,0 +1,64 @@
+// The hand-written decision payload JSON is protobuf's JSON mapping.
+#include "daemon/server/payload_json.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+
+namespace gatekeeper {
+namespace {
+
+std::string ProtobufJson(const v1::DecisionPayload& p) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(p, &out, opts).ok());
+  return out;
+}
+
+v1::DecisionPayload Full() {
+  v1::DecisionPayload p;
+  p.set_decision_id("dec_01");
+  p.set_purpose(v1::PURPOSE_TELEMARKETING);
+  p.set_campaign_id("hikari-call-2026-12");
+  p.set_company_id("hikari-net");
+  p.set_customer_id("C-1001");
+  p.set_print_run_id("run-1");
+  p.set_document_id("doc-1");
+  p.set_agent_id("田中");
+  p.set_phone_hmac("ab01");
+  p.set_phone_masked("+81 90-****-5678");
+  p.set_verdict(v1::VERDICT_BLOCK);
+  p.add_reasons(v1::REASON_CONSENT_WITHDRAWN);
+  p.add_reasons(v1::REASON_PHONE_NOT_CONSENTED);
+  p.set_consent_id("cns_01");
+  p.set_policy_version("2026-11-28.1");
+  return p;
+}
+
+TEST(PayloadJsonTest, MatchesProtobufForAFullPayload) {
+  EXPECT_EQ(DecisionPayloadJson(Full()), ProtobufJson(Full()));
+}
+
+TEST(PayloadJsonTest, OmitsDefaultsLikeProtobuf) {
+  v1::DecisionPayload p;
+  EXPECT_EQ(DecisionPayloadJson(p), "{}");
+  p.set_customer_id("C-1");
+  p.set_verdict(v1::VERDICT_ALLOW);
+  p.add_reasons(v1::REASON_CONSENT_ON_RECORD);
+  EXPECT_EQ(DecisionPayloadJson(p), ProtobufJson(p));
+}
+
+TEST(PayloadJsonTest, EscapesAndParsesBack) {
+  v1::DecisionPayload p = Full();
+  p.set_document_id("quote\" back\\slash \x01 tab\t");
+  v1::DecisionPayload back;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(DecisionPayloadJson(p), &back)
+          .ok())
+      << DecisionPayloadJson(p);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(p, back));
+}
+
+}  // namespace
+}  // namespace gatekeeper
