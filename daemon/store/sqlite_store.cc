@@ -144,23 +144,6 @@ absl::StatusOr<std::vector<v1::ConsentRecord>> ReadConsents(sqlite::Stmt& s) {
   return out;
 }
 
-absl::StatusOr<std::vector<ConsentFact>> ReadFacts(sqlite::Stmt& s) {
-  std::vector<ConsentFact> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    ConsentFact f;
-    f.consent_id = s.Text(0);
-    f.customer_id = s.Text(1);
-    f.phone_pseudonym = s.Text(2);
-    f.collected_at = s.Int(3);
-    f.expires_at = s.IsNull(4) ? 0 : s.Int(4);
-    f.state = static_cast<v1::ConsentState>(s.Int(5));
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
 absl::Status Migrate(sqlite::Connection& db) {
   ASSIGN_OR_RETURN(sqlite::Stmt v, db.Prepare("PRAGMA user_version"));
   ASSIGN_OR_RETURN(bool row, v.Step());
@@ -347,6 +330,12 @@ class SqliteStore::WriteContext {
                              seq));
     RETURN_IF_ERROR(RememberRequest("RecordConsent", c.request_id,
                                     c.fingerprint, c.consent_id));
+    ConsentIndex::Change change{{}, /*only_state=*/false};
+    change.entry.fact = {c.consent_id,   c.customer_id, c.phone_pseudonym,
+                         c.collected_at, c.expires_at,  v1::CONSENT_STATE_GRANTED};
+    change.entry.purpose = c.purpose;
+    change.entry.company_id = c.company_id;
+    pending_consents_.push_back(std::move(change));
     return r;
   }
 
@@ -386,8 +375,12 @@ class SqliteStore::WriteContext {
     return std::optional<v1::Campaign>(std::move(c));
   }
 
-  // Campaigns written in this transaction, for the cache after COMMIT.
+  // Campaigns and consents written in this transaction, for the in-memory
+  // views after COMMIT.
   std::vector<v1::Campaign>& pending_campaigns() { return pending_campaigns_; }
+  std::vector<ConsentIndex::Change>& pending_consents() {
+    return pending_consents_;
+  }
 
   absl::Status PutCampaign(const v1::Campaign& c, bool insert) {
     pending_campaigns_.push_back(c);
@@ -408,6 +401,7 @@ class SqliteStore::WriteContext {
   ChainBuilder& chain_;
   const Clock& clock_;
   std::vector<v1::Campaign> pending_campaigns_;
+  std::vector<ConsentIndex::Change> pending_consents_;
 };
 
 // A read connection borrowed from the pool; returned on destruction.
@@ -468,6 +462,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   }
   auto store = std::unique_ptr<SqliteStore>(
       new SqliteStore(options, std::move(db), std::move(head)));
+  RETURN_IF_ERROR(store->LoadConsentIndex());
   store->checkpointer_ = std::move(checkpointer);
   store->campaigns_ = std::move(campaigns);
   store->Start();
@@ -480,6 +475,35 @@ SqliteStore::SqliteStore(SqliteStoreOptions options,
     : options_(std::move(options)),
       writer_(std::move(writer)),
       chain_(std::move(head)) {}
+
+absl::Status SqliteStore::LoadConsentIndex() {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      writer_->Prepare("SELECT consent_id, customer_id, phone_hmac, "
+                       "collected_at, expires_at, state, purpose, company_id "
+                       "FROM consents"));
+  std::vector<ConsentIndex::Change> changes;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ConsentIndex::Change c{{}, /*only_state=*/false};
+    c.entry.fact.consent_id = s.Text(0);
+    c.entry.fact.customer_id = s.Text(1);
+    c.entry.fact.phone_pseudonym = s.Text(2);
+    c.entry.fact.collected_at = s.Int(3);
+    c.entry.fact.expires_at = s.IsNull(4) ? 0 : s.Int(4);
+    c.entry.fact.state = static_cast<v1::ConsentState>(s.Int(5));
+    c.entry.purpose = static_cast<v1::Purpose>(s.Int(6));
+    c.entry.company_id = s.Text(7);
+    changes.push_back(std::move(c));
+    if (changes.size() == 100000) {
+      index_.Apply(changes);
+      changes.clear();
+    }
+  }
+  index_.Apply(changes);
+  return absl::OkStatus();
+}
 
 void SqliteStore::Start() {
   sqlite3_wal_hook(
@@ -594,6 +618,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     if (isolated && !(s = Control("SAVEPOINT op")).ok()) return fail_all(s);
     const ChainHead mark = chain_.head();
     const size_t campaigns_mark = ctx.pending_campaigns().size();
+    const size_t consents_mark = ctx.pending_consents().size();
     absl::Status result = op.apply(ctx);
     if (result.ok()) {
       any_ok = true;
@@ -602,6 +627,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     } else if (isolated) {
       chain_.Rewind(mark);
       ctx.pending_campaigns().resize(campaigns_mark);
+      ctx.pending_consents().resize(consents_mark);
       s = Control("ROLLBACK TO op");
       if (s.ok()) s = Control("RELEASE op");
     } else if (result.code() != absl::StatusCode::kAborted) {
@@ -630,8 +656,9 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
       campaigns_[c.campaign_id()] = std::move(c);
     }
   }
-  // Published after the cache: a decision that reads the new version also
-  // reads the new campaigns.
+  if (!ctx.pending_consents().empty()) index_.Apply(ctx.pending_consents());
+  // Published after the in-memory views: a decision that reads the new
+  // version also reads the new campaigns and consents.
   committed_state_version_.store(state_version_);
   complete(nullptr);
 }
@@ -690,9 +717,6 @@ absl::StatusOr<std::unique_ptr<sqlite::Connection>> SqliteStore::NewReader() {
                    sqlite::Connection::Open(
                        options_.path, SQLITE_OPEN_READWRITE, options_.vfs));
   RETURN_IF_ERROR(c->Exec("PRAGMA query_only = 1"));
-  // Read the database file through a memory map: a commit elsewhere resets
-  // a connection's page cache, but mapped pages need no copy.
-  RETURN_IF_ERROR(c->Exec("PRAGMA mmap_size = 2147418112"));
   return c;
 }
 
@@ -807,6 +831,11 @@ absl::StatusOr<v1::WithdrawConsentResponse> SqliteStore::WithdrawConsent(
       n.Bind(1, id);
       ASSIGN_OR_RETURN(bool row, n.Step());
       const int64_t event_no = row ? n.Int(0) : 1;
+      ConsentIndex::Change change{{}, /*only_state=*/true};
+      change.entry.fact.consent_id = id;
+      change.entry.fact.customer_id = req.customer_id();
+      change.entry.fact.state = v1::CONSENT_STATE_WITHDRAWN;
+      w.pending_consents().push_back(std::move(change));
       RETURN_IF_ERROR(w.AddEvent(id, event_no, v1::CONSENT_STATE_WITHDRAWN,
                                  wd.at, req.channel(), req.evidence_ref(),
                                  req.reason(), seq));
@@ -871,33 +900,13 @@ absl::StatusOr<std::vector<v1::ConsentRecord>> SqliteStore::ListConsents(
 absl::StatusOr<std::vector<ConsentFact>> SqliteStore::ConsentsOfCustomer(
     std::string_view customer_id, v1::Purpose purpose,
     std::string_view company_id) {
-  ReadLease db = Acquire();
-  RETURN_IF_ERROR(db.status());
-  ASSIGN_OR_RETURN(
-      sqlite::Stmt s,
-      db->Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
-                  "expires_at, state FROM consents WHERE customer_id = ? AND "
-                  "purpose = ? AND company_id = ?"));
-  s.Bind(1, customer_id)
-      .Bind(2, static_cast<int64_t>(purpose))
-      .Bind(3, company_id);
-  return ReadFacts(s);
+  return index_.OfCustomer(customer_id, purpose, company_id);
 }
 
 absl::StatusOr<std::vector<ConsentFact>> SqliteStore::ConsentsOfPhone(
     std::string_view phone_pseudonym, v1::Purpose purpose,
     std::string_view company_id) {
-  ReadLease db = Acquire();
-  RETURN_IF_ERROR(db.status());
-  ASSIGN_OR_RETURN(
-      sqlite::Stmt s,
-      db->Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
-                  "expires_at, state FROM consents WHERE phone_hmac = ? AND "
-                  "purpose = ? AND company_id = ?"));
-  s.BindBlob(1, phone_pseudonym)
-      .Bind(2, static_cast<int64_t>(purpose))
-      .Bind(3, company_id);
-  return ReadFacts(s);
+  return index_.OfPhone(phone_pseudonym, purpose, company_id);
 }
 
 absl::StatusOr<v1::Campaign> SqliteStore::CreateCampaign(

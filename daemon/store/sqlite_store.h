@@ -7,7 +7,8 @@
 // callbacks after COMMIT; a checkpoint thread copies the WAL back into the
 // database (PASSIVE) so commits never wait for a checkpoint. Reads use a pool
 // of query-only connections (memory-mapped); WAL mode lets them run beside
-// the writer. Campaigns are served from memory.
+// the writer. Campaigns and the decision inputs of consents (ConsentIndex)
+// are served from memory, updated by the writer after COMMIT.
 //
 // Durability: WAL with synchronous=FULL, so a committed transaction survives
 // power loss; callers are answered only after COMMIT returns.
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "daemon/audit/chain.h"
+#include "daemon/store/consent_index.h"
 #include "daemon/store/sqlite.h"
 #include "daemon/store/store.h"
 
@@ -108,6 +110,7 @@ class SqliteStore final : public Store {
   SqliteStore(SqliteStoreOptions options,
               std::unique_ptr<sqlite::Connection> writer, ChainHead head);
   void Start();
+  absl::Status LoadConsentIndex();
 
   void Submit(Op op);
   // Runs a state-changing `apply` in the writer thread and waits for the
@@ -158,6 +161,8 @@ class SqliteStore final : public Store {
   // by the writer after COMMIT, before the state version is published.
   mutable std::shared_mutex campaigns_mu_;
   std::map<std::string, v1::Campaign, std::less<>> campaigns_;  // campaigns_mu_
+
+  ConsentIndex index_;
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<sqlite::Connection>> readers_;  // pool_mu_

@@ -181,6 +181,19 @@ TEST_F(StoreTest, WithdrawalWithNothingInScopeIsStillLogged) {
   EXPECT_EQ(audit[0].kind, "consent.withdrawn");
 }
 
+TEST_F(StoreTest, RefusedWriteLeavesNoTraceInDecisionInputs) {
+  ASSERT_TRUE(store_->RecordConsent(Consent("c1", "req-1")).ok());
+  // Same request_id, other content: refused inside the batch.
+  EXPECT_FALSE(store_->RecordConsent(Consent("c2", "req-1")).ok());
+  auto facts =
+      store_->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net");
+  ASSERT_EQ(facts->size(), 1u);
+  EXPECT_EQ((*facts)[0].consent_id, "c1");
+  EXPECT_TRUE(store_
+                  ->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "denki-home")
+                  ->empty());
+}
+
 TEST_F(StoreTest, ConsentsOfPhoneFindsByPseudonym) {
   ASSERT_TRUE(
       store_->RecordConsent(Consent("c1", "", "C1", v1::PURPOSE_TELEMARKETING))
@@ -275,6 +288,11 @@ TEST_F(StoreTest, DataAndChainSurviveReopen) {
   ASSERT_TRUE(Append("decision.insert").ok());
   Reopen();
   EXPECT_EQ(store_->ListConsents("C1", false)->size(), 1u);
+  // The in-memory decision inputs are rebuilt from the database.
+  EXPECT_EQ(store_
+                ->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net")
+                ->size(),
+            1u);
   EXPECT_EQ(*Append("decision.insert"), 3u);
   auto v = store_->VerifyAudit();
   EXPECT_TRUE(v->ok) << v->detail;
@@ -293,6 +311,10 @@ TEST_F(StoreTest, FailedSyncFailsTheAppendAndWritesNothing) {
   // Nothing acknowledged was lost, nothing unacknowledged became visible,
   // and the chain continues where it was.
   EXPECT_TRUE(store_->ListConsents("C1", true)->empty());
+  EXPECT_TRUE(store_
+                  ->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT,
+                                       "hikari-net")
+                  ->empty());
   EXPECT_EQ(*Append("decision.insert"), 2u);
   Reopen();
   auto v = store_->VerifyAudit();
