@@ -2,7 +2,8 @@
 // call, and SQLite reads (page-cache resets on every commit, WAL lookups) were
 // most of a decision's cost. Built from the database at open; changed only by
 // the store's writer after COMMIT, so it never holds uncommitted state.
-// About 250 bytes per consent. Thread-safe (readers share a lock).
+// Roughly 400 bytes per consent (std::string keys and vectors). Thread-safe
+// (readers share a lock).
 #ifndef GATEKEEPER_DAEMON_STORE_CONSENT_INDEX_H_
 #define GATEKEEPER_DAEMON_STORE_CONSENT_INDEX_H_
 
