@@ -11,7 +11,7 @@ namespace gatekeeper {
 namespace {
 
 // Looks the campaign up; a read failure is reported through `error`.
-std::optional<v1::Campaign> FindCampaign(Store& store, std::string_view id,
+std::optional<v1::Campaign> FindCampaign(StateView& store, std::string_view id,
                                          absl::Status* error) {
   auto c = store.GetCampaign(id);
   if (!c.ok()) {
@@ -42,10 +42,6 @@ void FillPayload(const v1::Decision& d, v1::DecisionPayload& p) {
 
 // The status a check returns when its entry could not be appended.
 absl::Status AppendFailure(const absl::Status& s) {
-  if (s.code() == absl::StatusCode::kAborted) {
-    return absl::AbortedError(
-        "consents or campaigns kept changing while deciding; retry");
-  }
   return absl::UnavailableError(StrCat(
       "the decision could not be logged, so none is given: ", s.message()));
 }
@@ -59,51 +55,66 @@ void Gates::CheckInsert(const v1::CheckInsertRequest& req, InsertDone done) {
   DecideInsert(req, 1, std::move(done));
 }
 
-void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
-                         InsertDone done) {
-  const uint64_t version = store_.StateVersion();
+AuditDraft Gates::BuildInsert(StateView& state,
+                              const v1::CheckInsertRequest& req,
+                              v1::Decision& out) const {
   const Micros now = clock_.Now();
   absl::Status read_error;
   std::optional<v1::Campaign> campaign =
-      FindCampaign(store_, req.campaign_id(), &read_error);
-  policy::Outcome outcome;
-  if (!read_error.ok()) {
-    outcome = policy::InternalError(std::string(read_error.message()));
-  } else {
-    std::vector<ConsentFact> consents;
-    if (campaign.has_value()) {
-      auto facts = store_.ConsentsOfCustomer(
-          req.customer_id(), v1::PURPOSE_AD_INSERT, campaign->company_id());
-      if (!facts.ok())
-        read_error = facts.status();
-      else
-        consents = *std::move(facts);
+      FindCampaign(state, req.campaign_id(), &read_error);
+  std::vector<ConsentFact> consents;
+  if (read_error.ok() && campaign.has_value()) {
+    auto facts = state.ConsentsOfCustomer(
+        req.customer_id(), v1::PURPOSE_AD_INSERT, campaign->company_id());
+    if (facts.ok()) {
+      consents = *std::move(facts);
+    } else {
+      read_error = facts.status();
     }
-    outcome = read_error.ok()
-                  ? policy::DecideInsert(campaign ? &*campaign : nullptr,
-                                         consents, now)
-                  : policy::InternalError(std::string(read_error.message()));
   }
-  auto decision = std::make_shared<v1::Decision>(ToDecision(outcome, now));
+  const policy::Outcome outcome =
+      read_error.ok()
+          ? policy::DecideInsert(campaign ? &*campaign : nullptr, consents, now)
+          : policy::InternalError(std::string(read_error.message()));
+  out = ToDecision(outcome, now);
   v1::DecisionPayload p;
-  FillPayload(*decision, p);
+  FillPayload(out, p);
   p.set_purpose(v1::PURPOSE_AD_INSERT);
   p.set_campaign_id(req.campaign_id());
   if (campaign.has_value()) p.set_company_id(campaign->company_id());
   p.set_customer_id(req.customer_id());
   p.set_print_run_id(req.print_run_id());
   p.set_document_id(req.document_id());
-  std::string actor = req.print_run_id().empty()
-                          ? std::string("insert-gate")
-                          : StrCat("print-run:", req.print_run_id());
+  return {"decision.insert",
+          req.print_run_id().empty() ? std::string("insert-gate")
+                                     : StrCat("print-run:", req.print_run_id()),
+          req.customer_id(), DecisionPayloadJson(p)};
+}
+
+void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
+                         InsertDone done) {
+  auto decision = std::make_shared<v1::Decision>();
+  if (attempt >= kMaxAttempts) {
+    // Inputs kept changing under the fast path: decide in the writer, where
+    // nothing can change in between.
+    store_.DecideInWriterAsync(
+        [this, req, decision](StateView& state) -> absl::StatusOr<AuditDraft> {
+          return BuildInsert(state, req, *decision);
+        },
+        [decision, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
+          if (!seq.ok()) return done(AppendFailure(seq.status()));
+          decision->set_audit_seq(*seq);
+          done(std::move(*decision));
+        });
+    return;
+  }
+  const uint64_t version = store_.StateVersion();
+  AuditDraft draft = BuildInsert(store_, req, *decision);
   store_.AppendDecisionAsync(
-      {"decision.insert", std::move(actor), req.customer_id(),
-       DecisionPayloadJson(p)},
-      version,
+      std::move(draft), version,
       [this, req, attempt, decision,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
-        if (seq.status().code() == absl::StatusCode::kAborted &&
-            attempt < kMaxAttempts) {
+        if (seq.status().code() == absl::StatusCode::kAborted) {
           return DecideInsert(req, attempt + 1, std::move(done));
         }
         if (!seq.ok()) return done(AppendFailure(seq.status()));
@@ -118,51 +129,47 @@ void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
   DecideDial(req, *phone, 1, std::move(done));
 }
 
-void Gates::DecideDial(const v1::CheckDialRequest& req,
-                       const ParsedPhone& phone, int attempt, DialDone done) {
-  const uint64_t version = store_.StateVersion();
+AuditDraft Gates::BuildDial(StateView& state, const v1::CheckDialRequest& req,
+                            const ParsedPhone& phone,
+                            v1::CheckDialResponse& out) const {
   const Micros now = clock_.Now();
   const std::string pseudonym = pseudonymizer_.Pseudonym(phone.e164);
   absl::Status read_error;
   std::optional<v1::Campaign> campaign =
-      FindCampaign(store_, req.campaign_id(), &read_error);
-  auto response = std::make_shared<v1::CheckDialResponse>();
-  policy::Outcome outcome;
-  if (!read_error.ok()) {
-    outcome = policy::InternalError(std::string(read_error.message()));
-  } else {
-    std::vector<ConsentFact> consents;
-    if (campaign.has_value()) {
-      auto facts =
-          req.customer_id().empty()
-              ? store_.ConsentsOfPhone(pseudonym, v1::PURPOSE_TELEMARKETING,
-                                       campaign->company_id())
-              : store_.ConsentsOfCustomer(req.customer_id(),
-                                          v1::PURPOSE_TELEMARKETING,
-                                          campaign->company_id());
-      if (!facts.ok())
-        read_error = facts.status();
-      else
-        consents = *std::move(facts);
-      // What the agent must say first (特定商取引法 Art. 16).
-      v1::Disclosure* d = response->mutable_disclosure();
-      if (const Company* co = config_.FindCompany(campaign->company_id())) {
-        d->set_seller_name(co->legal_name());
-        d->set_seller_address(co->address());
-        d->set_seller_phone(co->phone());
-      }
-      d->set_goods_type(campaign->goods_type());
-      d->set_solicitation_statement(config_.config().solicitation_statement());
+      FindCampaign(state, req.campaign_id(), &read_error);
+  std::vector<ConsentFact> consents;
+  out.Clear();
+  if (read_error.ok() && campaign.has_value()) {
+    auto facts =
+        req.customer_id().empty()
+            ? state.ConsentsOfPhone(pseudonym, v1::PURPOSE_TELEMARKETING,
+                                    campaign->company_id())
+            : state.ConsentsOfCustomer(req.customer_id(),
+                                       v1::PURPOSE_TELEMARKETING,
+                                       campaign->company_id());
+    if (facts.ok()) {
+      consents = *std::move(facts);
+    } else {
+      read_error = facts.status();
     }
-    outcome =
-        read_error.ok()
-            ? policy::DecideDial(campaign ? &*campaign : nullptr,
-                                 {req.customer_id(), pseudonym}, consents, now)
-            : policy::InternalError(std::string(read_error.message()));
+    // What the agent must say first (特定商取引法 Art. 16).
+    v1::Disclosure* d = out.mutable_disclosure();
+    if (const Company* co = config_.FindCompany(campaign->company_id())) {
+      d->set_seller_name(co->legal_name());
+      d->set_seller_address(co->address());
+      d->set_seller_phone(co->phone());
+    }
+    d->set_goods_type(campaign->goods_type());
+    d->set_solicitation_statement(config_.config().solicitation_statement());
   }
-  *response->mutable_decision() = ToDecision(outcome, now);
+  const policy::Outcome outcome =
+      read_error.ok()
+          ? policy::DecideDial(campaign ? &*campaign : nullptr,
+                               {req.customer_id(), pseudonym}, consents, now)
+          : policy::InternalError(std::string(read_error.message()));
+  *out.mutable_decision() = ToDecision(outcome, now);
   v1::DecisionPayload p;
-  FillPayload(response->decision(), p);
+  FillPayload(out.decision(), p);
   p.set_purpose(v1::PURPOSE_TELEMARKETING);
   p.set_campaign_id(req.campaign_id());
   if (campaign.has_value()) p.set_company_id(campaign->company_id());
@@ -170,16 +177,35 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
   p.set_agent_id(req.agent_id());
   p.set_phone_hmac(ToHex(pseudonym));
   p.set_phone_masked(phone.masked);
-  std::string actor = req.agent_id().empty() ? std::string("dial-gate")
-                                             : StrCat("agent:", req.agent_id());
+  return {"decision.dial",
+          req.agent_id().empty() ? std::string("dial-gate")
+                                 : StrCat("agent:", req.agent_id()),
+          req.customer_id(), DecisionPayloadJson(p)};
+}
+
+void Gates::DecideDial(const v1::CheckDialRequest& req,
+                       const ParsedPhone& phone, int attempt, DialDone done) {
+  auto response = std::make_shared<v1::CheckDialResponse>();
+  if (attempt >= kMaxAttempts) {
+    store_.DecideInWriterAsync(
+        [this, req, phone,
+         response](StateView& state) -> absl::StatusOr<AuditDraft> {
+          return BuildDial(state, req, phone, *response);
+        },
+        [response, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
+          if (!seq.ok()) return done(AppendFailure(seq.status()));
+          response->mutable_decision()->set_audit_seq(*seq);
+          done(std::move(*response));
+        });
+    return;
+  }
+  const uint64_t version = store_.StateVersion();
+  AuditDraft draft = BuildDial(store_, req, phone, *response);
   store_.AppendDecisionAsync(
-      {"decision.dial", std::move(actor), req.customer_id(),
-       DecisionPayloadJson(p)},
-      version,
+      std::move(draft), version,
       [this, req, phone, attempt, response,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
-        if (seq.status().code() == absl::StatusCode::kAborted &&
-            attempt < kMaxAttempts) {
+        if (seq.status().code() == absl::StatusCode::kAborted) {
           return DecideDial(req, phone, attempt + 1, std::move(done));
         }
         if (!seq.ok()) return done(AppendFailure(seq.status()));

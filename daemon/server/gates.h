@@ -34,11 +34,19 @@ class Gates {
   void CheckInsert(const v1::CheckInsertRequest& req, InsertDone done);
   void CheckDial(const v1::CheckDialRequest& req, DialDone done);
 
-  // A decision whose inputs changed before its entry was logged is made again,
-  // at most this many times in all; then the caller gets ABORTED.
-  static constexpr int kMaxAttempts = 5;
+  // A decision whose inputs changed before its entry was logged is made again;
+  // the kMaxAttempts-th attempt is made inside the store's writer, where the
+  // inputs cannot change, so every check gets an answer.
+  static constexpr int kMaxAttempts = 3;
 
  private:
+  // Reads the inputs from `state`, decides (pure policy), fills `out` and
+  // returns the audit entry to append.
+  AuditDraft BuildInsert(StateView& state, const v1::CheckInsertRequest& req,
+                         v1::Decision& out) const;
+  AuditDraft BuildDial(StateView& state, const v1::CheckDialRequest& req,
+                       const ParsedPhone& phone,
+                       v1::CheckDialResponse& out) const;
   void DecideInsert(const v1::CheckInsertRequest& req, int attempt,
                     InsertDone done);
   void DecideDial(const v1::CheckDialRequest& req, const ParsedPhone& phone,

@@ -57,9 +57,9 @@ std::vector<ConsentFact> ConsentIndex::OfCustomer(
   return out;
 }
 
-std::vector<ConsentFact> ConsentIndex::OfPhone(std::string_view phone_pseudonym,
-                                               v1::Purpose purpose,
-                                               std::string_view company_id) const {
+std::vector<ConsentFact> ConsentIndex::OfPhone(
+    std::string_view phone_pseudonym, v1::Purpose purpose,
+    std::string_view company_id) const {
   std::vector<ConsentFact> out;
   if (phone_pseudonym.empty()) return out;
   std::shared_lock<std::shared_mutex> lock(mu_);

@@ -26,8 +26,8 @@ class ConsentIndex {
   };
   // A committed change: a new consent, or a new state of a known one.
   struct Change {
-    Entry entry;        // entry.fact.consent_id and customer_id always set
-    bool only_state;    // true: set entry.fact.state on the existing consent
+    Entry entry;      // entry.fact.consent_id and customer_id always set
+    bool only_state;  // true: set entry.fact.state on the existing consent
   };
 
   void Apply(std::vector<Change>& changes);

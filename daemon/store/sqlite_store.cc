@@ -144,6 +144,23 @@ absl::StatusOr<std::vector<v1::ConsentRecord>> ReadConsents(sqlite::Stmt& s) {
   return out;
 }
 
+absl::StatusOr<std::vector<ConsentFact>> ReadFacts(sqlite::Stmt& s) {
+  std::vector<ConsentFact> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ConsentFact f;
+    f.consent_id = s.Text(0);
+    f.customer_id = s.Text(1);
+    f.phone_pseudonym = s.Text(2);
+    f.collected_at = s.Int(3);
+    f.expires_at = s.IsNull(4) ? 0 : s.Int(4);
+    f.state = static_cast<v1::ConsentState>(s.Int(5));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 absl::Status Migrate(sqlite::Connection& db) {
   ASSIGN_OR_RETURN(sqlite::Stmt v, db.Prepare("PRAGMA user_version"));
   ASSIGN_OR_RETURN(bool row, v.Step());
@@ -202,7 +219,7 @@ absl::StatusOr<ChainHead> LoadHead(sqlite::Connection& db) {
 }  // namespace
 
 // What a write sees inside its transaction.
-class SqliteStore::WriteContext {
+class SqliteStore::WriteContext final : public StateView {
  public:
   WriteContext(sqlite::Connection& db, ChainBuilder& chain, const Clock& clock)
       : db_(db), chain_(chain), clock_(clock) {}
@@ -331,8 +348,9 @@ class SqliteStore::WriteContext {
     RETURN_IF_ERROR(RememberRequest("RecordConsent", c.request_id,
                                     c.fingerprint, c.consent_id));
     ConsentIndex::Change change{{}, /*only_state=*/false};
-    change.entry.fact = {c.consent_id,   c.customer_id, c.phone_pseudonym,
-                         c.collected_at, c.expires_at,  v1::CONSENT_STATE_GRANTED};
+    change.entry.fact = {c.consent_id,      c.customer_id,
+                         c.phone_pseudonym, c.collected_at,
+                         c.expires_at,      v1::CONSENT_STATE_GRANTED};
     change.entry.purpose = c.purpose;
     change.entry.company_id = c.company_id;
     pending_consents_.push_back(std::move(change));
@@ -360,7 +378,36 @@ class SqliteStore::WriteContext {
     return s.Run();
   }
 
-  absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(std::string_view id) {
+  absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
+      std::string_view customer_id, v1::Purpose purpose,
+      std::string_view company_id) override {
+    ASSIGN_OR_RETURN(
+        sqlite::Stmt s,
+        db_.Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
+                    "expires_at, state FROM consents WHERE customer_id = ? "
+                    "AND purpose = ? AND company_id = ?"));
+    s.Bind(1, customer_id)
+        .Bind(2, static_cast<int64_t>(purpose))
+        .Bind(3, company_id);
+    return ReadFacts(s);
+  }
+
+  absl::StatusOr<std::vector<ConsentFact>> ConsentsOfPhone(
+      std::string_view phone_pseudonym, v1::Purpose purpose,
+      std::string_view company_id) override {
+    ASSIGN_OR_RETURN(
+        sqlite::Stmt s,
+        db_.Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
+                    "expires_at, state FROM consents WHERE phone_hmac = ? "
+                    "AND purpose = ? AND company_id = ?"));
+    s.BindBlob(1, phone_pseudonym)
+        .Bind(2, static_cast<int64_t>(purpose))
+        .Bind(3, company_id);
+    return ReadFacts(s);
+  }
+
+  absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
+      std::string_view id) override {
     ASSIGN_OR_RETURN(
         sqlite::Stmt s,
         db_.Prepare("SELECT body FROM campaigns WHERE campaign_id = ?"));
@@ -445,6 +492,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> checkpointer,
                    sqlite::Connection::Open(options.path, SQLITE_OPEN_READWRITE,
                                             options.vfs));
+  // A connection learns that the database is in WAL mode on its first read;
+  // until then a checkpoint through it does nothing.
+  RETURN_IF_ERROR(checkpointer->Exec("SELECT count(*) FROM sqlite_master"));
   std::map<std::string, v1::Campaign, std::less<>> campaigns;
   {
     ASSIGN_OR_RETURN(sqlite::Stmt s,
@@ -508,9 +558,10 @@ absl::Status SqliteStore::LoadConsentIndex() {
 void SqliteStore::Start() {
   sqlite3_wal_hook(
       writer_->raw(),
-      [](void* self, sqlite3*, const char*, int wal_pages) {
-        if (wal_pages >= kCheckpointPages) {
-          static_cast<SqliteStore*>(self)->RequestCheckpoint();
+      [](void* arg, sqlite3*, const char*, int wal_pages) {
+        auto* self = static_cast<SqliteStore*>(arg);
+        if (wal_pages >= self->options_.checkpoint_pages) {
+          self->RequestCheckpoint();
         }
         return SQLITE_OK;
       },
@@ -548,7 +599,7 @@ void SqliteStore::Submit(Op op) {
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (!closing_) {
       queue_.push_back(std::move(op));
-      queue_cv_.notify_one();
+      queue_cv_.notify_all();
       return;
     }
   }
@@ -560,7 +611,7 @@ absl::Status SqliteStore::Write(
   std::promise<absl::Status> p;
   std::future<absl::Status> f = p.get_future();
   Submit({std::move(apply), [&p](absl::Status s) { p.set_value(std::move(s)); },
-          /*changes_state=*/true});
+          /*changes_state=*/true, /*isolated=*/true});
   return f.get();
 }
 
@@ -569,12 +620,17 @@ void SqliteStore::WriterLoop() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      writer_busy_ = false;
+      queue_cv_.notify_all();  // a checkpoint may be waiting for this
+      queue_cv_.wait(lock, [&] {
+        return !writer_paused_ && (closing_ || !queue_.empty());
+      });
       if (queue_.empty()) return;  // closing and drained
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      writer_busy_ = true;
     }
     RunBatch(batch);
     batch.clear();
@@ -614,7 +670,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     // State changes run in a savepoint, so a refused one leaves the others.
     // A decision append has nothing to undo: it is refused (ABORTED) before
     // any SQL runs, and an SQL failure fails the whole batch.
-    const bool isolated = op.changes_state;
+    const bool isolated = op.isolated;
     if (isolated && !(s = Control("SAVEPOINT op")).ok()) return fail_all(s);
     const ChainHead mark = chain_.head();
     const size_t campaigns_mark = ctx.pending_campaigns().size();
@@ -704,11 +760,33 @@ void SqliteStore::CheckpointLoop() {
       if (checkpoint_closing_) return;
       checkpoint_wanted_ = false;
     }
-    // PASSIVE: copies what it can without blocking the writer or readers. A
-    // failure (e.g. I/O) leaves the WAL longer; the next request retries.
-    (void)sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr,
-                                    SQLITE_CHECKPOINT_PASSIVE, nullptr,
+    // PASSIVE copies the bulk without blocking the writer. Under steady load
+    // it never catches up with the commits made meanwhile, and the WAL would
+    // grow without bound. So once the WAL holds kRestartFrames, the writer is
+    // held between two batches while a FULL checkpoint copies the frames
+    // left; its next commit starts the WAL from the beginning again. Readers on
+    // an older snapshot (a long VerifyAudit) make FULL give up after a short
+    // busy wait rather than hold the writer. A failure (e.g. I/O) leaves the
+    // WAL longer; the next request retries.
+    sqlite3* db = checkpointer_->raw();
+    int wal_frames = 0;
+    (void)sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE,
+                                    &wal_frames, nullptr);
+    if (wal_frames < options_.restart_frames) continue;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      writer_paused_ = true;
+      queue_cv_.wait(lock, [&] { return !writer_busy_; });
+    }
+    sqlite3_busy_timeout(db, 20);
+    (void)sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_FULL, nullptr,
                                     nullptr);
+    sqlite3_busy_timeout(db, 5000);
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      writer_paused_ = false;
+    }
+    queue_cv_.notify_all();
   }
 }
 
@@ -987,6 +1065,23 @@ void SqliteStore::AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
               done(std::move(s));
             }
           }});
+}
+
+void SqliteStore::DecideInWriterAsync(Decider decide, AppendDone done) {
+  auto seq = std::make_shared<uint64_t>(0);
+  Submit({[decide = std::move(decide), seq](WriteContext& w) -> absl::Status {
+            ASSIGN_OR_RETURN(AuditDraft draft, decide(w));
+            ASSIGN_OR_RETURN(*seq, w.Append(std::move(draft)));
+            return absl::OkStatus();
+          },
+          [seq, done = std::move(done)](absl::Status s) {
+            if (s.ok()) {
+              done(*seq);
+            } else {
+              done(std::move(s));
+            }
+          },
+          /*changes_state=*/false, /*isolated=*/true});
 }
 
 absl::Status SqliteStore::ScanAudit(

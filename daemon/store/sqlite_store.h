@@ -50,6 +50,12 @@ struct SqliteStoreOptions {
   uint32_t max_batch = 512;
   // SQLite VFS name; null = the default. Tests plug in a fault-injecting VFS.
   const char* vfs = nullptr;
+  // WAL pages after which a background (PASSIVE) checkpoint is requested.
+  int checkpoint_pages = 1000;
+  // WAL frames (about 4 KiB each) after which the writer is held between two
+  // batches so a checkpoint can complete and the WAL restart: bounds the WAL
+  // near 64 MiB under sustained load.
+  int restart_frames = 16000;
 };
 
 class SqliteStore final : public Store {
@@ -85,6 +91,7 @@ class SqliteStore final : public Store {
   uint64_t StateVersion() const override;
   void AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
                            AppendDone done) override;
+  void DecideInWriterAsync(Decider decide, AppendDone done) override;
   absl::Status ScanAudit(
       uint64_t after_seq, uint32_t limit, std::string_view customer_id,
       const std::function<bool(const AuditRecord&)>& fn) override;
@@ -99,13 +106,12 @@ class SqliteStore final : public Store {
     std::function<void(absl::Status)> done;
     // Consent and campaign writes move the state version.
     bool changes_state = false;
+    // Runs in a SAVEPOINT: its failure leaves the rest of the batch.
+    bool isolated = false;
   };
   class ReadLease;
   using Completions =
       std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>>;
-
-  // WAL pages after which a background checkpoint is requested.
-  static constexpr int kCheckpointPages = 1000;
 
   SqliteStore(SqliteStoreOptions options,
               std::unique_ptr<sqlite::Connection> writer, ChainHead head);
@@ -142,6 +148,9 @@ class SqliteStore final : public Store {
   std::condition_variable queue_cv_;
   std::deque<Op> queue_;  // guarded by queue_mu_
   bool closing_ = false;  // guarded by queue_mu_
+  // The writer is inside a batch / is held between batches for a checkpoint.
+  bool writer_busy_ = false;    // guarded by queue_mu_
+  bool writer_paused_ = false;  // guarded by queue_mu_
   std::thread writer_thread_;
 
   std::mutex completion_mu_;

@@ -57,10 +57,23 @@ struct Withdrawal {
 using CampaignTransition =
     std::function<absl::StatusOr<v1::Campaign>(const v1::Campaign& current)>;
 
-class Store {
+// What a decision reads. The Store implements it on committed state; inside
+// the writer's transaction it is the state exactly as the log has it.
+class StateView {
  public:
-  virtual ~Store() = default;
+  virtual ~StateView() = default;
+  virtual absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
+      std::string_view campaign_id) = 0;
+  virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
+      std::string_view customer_id, v1::Purpose purpose,
+      std::string_view company_id) = 0;
+  virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfPhone(
+      std::string_view phone_pseudonym, v1::Purpose purpose,
+      std::string_view company_id) = 0;
+};
 
+class Store : public StateView {
+ public:
   // -- Consents --
   // Stores the consent (state GRANTED) and a "consent.recorded" entry. With a
   // request_id seen before: the same fingerprint returns the stored record,
@@ -78,13 +91,6 @@ class Store {
   // GRANTED consents, or every consent with its history.
   virtual absl::StatusOr<std::vector<v1::ConsentRecord>> ListConsents(
       std::string_view customer_id, bool include_history) = 0;
-  // Decision inputs.
-  virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
-      std::string_view customer_id, v1::Purpose purpose,
-      std::string_view company_id) = 0;
-  virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfPhone(
-      std::string_view phone_pseudonym, v1::Purpose purpose,
-      std::string_view company_id) = 0;
 
   // -- Campaigns --
   // ALREADY_EXISTS when the id is taken.
@@ -95,8 +101,6 @@ class Store {
   virtual absl::StatusOr<v1::Campaign> TransitionCampaign(
       std::string_view campaign_id, std::string_view kind,
       std::string_view actor, const CampaignTransition& transition) = 0;
-  virtual absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
-      std::string_view campaign_id) = 0;
   virtual absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() = 0;
 
   // -- Audit --
@@ -112,6 +116,13 @@ class Store {
   using AppendDone = std::function<void(absl::StatusOr<uint64_t> seq)>;
   virtual void AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
                                    AppendDone done) = 0;
+  // Runs `decide` inside the writer's transaction, against the state exactly
+  // as the log has it at that point, and appends the entry it returns (an
+  // error from `decide` aborts the append). Never refused for a concurrent
+  // change, but it serializes decisions on the writer: the fallback when
+  // AppendDecisionAsync keeps being refused.
+  using Decider = std::function<absl::StatusOr<AuditDraft>(StateView& state)>;
+  virtual void DecideInWriterAsync(Decider decide, AppendDone done) = 0;
   // Calls `fn` for entries with seq > after_seq (and customer_id, if not
   // empty) in seq order until `limit` entries or `fn` returns false.
   virtual absl::Status ScanAudit(

@@ -592,13 +592,17 @@ TEST_F(DaemonTest, SigtermDrainsInFlightCallsAndExitsZero) {
     calls.back()->Finish(&replies[i], &statuses[i],
                          reinterpret_cast<void*>(static_cast<intptr_t>(i)));
   }
+  // Once the first answer is back the daemon is serving the rest.
+  void* first_tag;
+  bool first_ok;
+  ASSERT_TRUE(cq.Next(&first_tag, &first_ok));
   const auto start = std::chrono::steady_clock::now();
   auto code = daemon_->Stop(SIGTERM, std::chrono::seconds(10));
   const auto took = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(code.has_value()) << "did not exit within 10 s";
   EXPECT_EQ(*code, 0);
   EXPECT_LT(took, std::chrono::seconds(10));
-  for (int i = 0; i < kCalls; ++i) {
+  for (int i = 1; i < kCalls; ++i) {
     void* tag;
     bool ok;
     ASSERT_TRUE(cq.Next(&tag, &ok));

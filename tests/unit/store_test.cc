@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <set>
 #include <thread>
@@ -189,9 +190,9 @@ TEST_F(StoreTest, RefusedWriteLeavesNoTraceInDecisionInputs) {
       store_->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net");
   ASSERT_EQ(facts->size(), 1u);
   EXPECT_EQ((*facts)[0].consent_id, "c1");
-  EXPECT_TRUE(store_
-                  ->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "denki-home")
-                  ->empty());
+  EXPECT_TRUE(
+      store_->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "denki-home")
+          ->empty());
 }
 
 TEST_F(StoreTest, ConsentsOfPhoneFindsByPseudonym) {
@@ -283,16 +284,39 @@ TEST_F(StoreTest, ConcurrentAppendsGetContiguousSeqs) {
   EXPECT_EQ(v->entries_checked, static_cast<uint64_t>(kThreads * kEach));
 }
 
+TEST_F(StoreTest, WalStaysBoundedUnderSustainedWrites) {
+  // Small thresholds: checkpoint from 50 pages, restart from 200 frames.
+  store_.reset();
+  SqliteStoreOptions o;
+  o.path = db_path();
+  o.clock = &clock_;
+  o.checkpoint_pages = 50;
+  o.restart_frames = 200;
+  store_ = *SqliteStore::Open(o);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 400; ++i) ASSERT_TRUE(Append("decision.insert").ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  const auto wal = std::filesystem::file_size(db_path() + "-wal");
+  // Without restarts the WAL holds a frame or more per commit (> 3000 frames,
+  // over 12 MiB); bounded, it stays near 200 frames.
+  EXPECT_LT(wal, 4u << 20) << wal << " bytes";
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(StoreTest, DataAndChainSurviveReopen) {
   ASSERT_TRUE(store_->RecordConsent(Consent("c1")).ok());
   ASSERT_TRUE(Append("decision.insert").ok());
   Reopen();
   EXPECT_EQ(store_->ListConsents("C1", false)->size(), 1u);
   // The in-memory decision inputs are rebuilt from the database.
-  EXPECT_EQ(store_
-                ->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net")
-                ->size(),
-            1u);
+  EXPECT_EQ(
+      store_->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net")
+          ->size(),
+      1u);
   EXPECT_EQ(*Append("decision.insert"), 3u);
   auto v = store_->VerifyAudit();
   EXPECT_TRUE(v->ok) << v->detail;
@@ -311,10 +335,9 @@ TEST_F(StoreTest, FailedSyncFailsTheAppendAndWritesNothing) {
   // Nothing acknowledged was lost, nothing unacknowledged became visible,
   // and the chain continues where it was.
   EXPECT_TRUE(store_->ListConsents("C1", true)->empty());
-  EXPECT_TRUE(store_
-                  ->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT,
-                                       "hikari-net")
-                  ->empty());
+  EXPECT_TRUE(
+      store_->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net")
+          ->empty());
   EXPECT_EQ(*Append("decision.insert"), 2u);
   Reopen();
   auto v = store_->VerifyAudit();
@@ -376,6 +399,35 @@ TEST_F(StoreTest, DecisionOnStaleStateIsAborted) {
                               store_->StateVersion(),
                               [&](auto s) { fresh.set_value(s); });
   EXPECT_EQ(*fresh.get_future().get(), 2u);
+}
+
+TEST_F(StoreTest, DecideInWriterSeesCommittedStateAndAppends) {
+  ASSERT_TRUE(store_->RecordConsent(Consent("c1")).ok());
+  std::promise<absl::StatusOr<uint64_t>> done;
+  size_t seen = 0;
+  store_->DecideInWriterAsync(
+      [&](StateView& state) -> absl::StatusOr<AuditDraft> {
+        auto facts =
+            state.ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net");
+        if (!facts.ok()) return facts.status();
+        seen = facts->size();
+        return AuditDraft{"decision.insert", "t", "C1", "{}"};
+      },
+      [&](auto s) { done.set_value(s); });
+  EXPECT_EQ(*done.get_future().get(), 2u);
+  EXPECT_EQ(seen, 1u);
+}
+
+TEST_F(StoreTest, FailedInWriterDecisionAppendsNothingAndSparesTheBatch) {
+  std::promise<absl::StatusOr<uint64_t>> failed;
+  store_->DecideInWriterAsync(
+      [](StateView&) -> absl::StatusOr<AuditDraft> {
+        return absl::InternalError("boom");
+      },
+      [&](auto s) { failed.set_value(s); });
+  EXPECT_EQ(failed.get_future().get().status().code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(*Append("decision.insert"), 1u);
 }
 
 TEST_F(StoreTest, ClosedStoreRefusesWrites) {
