@@ -378,32 +378,26 @@ class SqliteStore::WriteContext final : public StateView {
     return s.Run();
   }
 
+  // Reads through the write connection, so the transaction's own writes are
+  // seen (the in-memory index only has committed ones).
   absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
       std::string_view customer_id, v1::Purpose purpose,
       std::string_view company_id) override {
-    ASSIGN_OR_RETURN(
-        sqlite::Stmt s,
-        db_.Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
-                    "expires_at, state FROM consents WHERE customer_id = ? "
-                    "AND purpose = ? AND company_id = ?"));
-    s.Bind(1, customer_id)
-        .Bind(2, static_cast<int64_t>(purpose))
-        .Bind(3, company_id);
-    return ReadFacts(s);
+    return FactsWhere(
+        "SELECT consent_id, customer_id, phone_hmac, collected_at, expires_at, "
+        "state FROM consents WHERE customer_id = ?1 AND purpose = ?2 AND "
+        "company_id = ?3",
+        customer_id, purpose, company_id);
   }
 
   absl::StatusOr<std::vector<ConsentFact>> ConsentsOfPhone(
       std::string_view phone_pseudonym, v1::Purpose purpose,
       std::string_view company_id) override {
-    ASSIGN_OR_RETURN(
-        sqlite::Stmt s,
-        db_.Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
-                    "expires_at, state FROM consents WHERE phone_hmac = ? "
-                    "AND purpose = ? AND company_id = ?"));
-    s.BindBlob(1, phone_pseudonym)
-        .Bind(2, static_cast<int64_t>(purpose))
-        .Bind(3, company_id);
-    return ReadFacts(s);
+    return FactsWhere(
+        "SELECT consent_id, customer_id, phone_hmac, collected_at, expires_at, "
+        "state FROM consents WHERE phone_hmac = CAST(?1 AS BLOB) AND "
+        "purpose = ?2 AND company_id = ?3",
+        phone_pseudonym, purpose, company_id);
   }
 
   absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
@@ -444,6 +438,14 @@ class SqliteStore::WriteContext final : public StateView {
   }
 
  private:
+  absl::StatusOr<std::vector<ConsentFact>> FactsWhere(
+      const char* sql, std::string_view key, v1::Purpose purpose,
+      std::string_view company_id) {
+    ASSIGN_OR_RETURN(sqlite::Stmt s, db_.Prepare(sql));
+    s.Bind(1, key).Bind(2, static_cast<int64_t>(purpose)).Bind(3, company_id);
+    return ReadFacts(s);
+  }
+
   sqlite::Connection& db_;
   ChainBuilder& chain_;
   const Clock& clock_;

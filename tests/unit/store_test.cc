@@ -403,19 +403,29 @@ TEST_F(StoreTest, DecisionOnStaleStateIsAborted) {
 
 TEST_F(StoreTest, DecideInWriterSeesCommittedStateAndAppends) {
   ASSERT_TRUE(store_->RecordConsent(Consent("c1")).ok());
+  ASSERT_TRUE(
+      store_->RecordConsent(Consent("c2", "", "C2", v1::PURPOSE_TELEMARKETING))
+          .ok());
   std::promise<absl::StatusOr<uint64_t>> done;
-  size_t seen = 0;
+  std::vector<ConsentFact> by_customer, by_phone;
   store_->DecideInWriterAsync(
       [&](StateView& state) -> absl::StatusOr<AuditDraft> {
-        auto facts =
+        auto a =
             state.ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net");
-        if (!facts.ok()) return facts.status();
-        seen = facts->size();
+        auto b = state.ConsentsOfPhone(std::string(32, 'p'),
+                                       v1::PURPOSE_TELEMARKETING, "hikari-net");
+        if (!a.ok()) return a.status();
+        if (!b.ok()) return b.status();
+        by_customer = *a;
+        by_phone = *b;
         return AuditDraft{"decision.insert", "t", "C1", "{}"};
       },
       [&](auto s) { done.set_value(s); });
-  EXPECT_EQ(*done.get_future().get(), 2u);
-  EXPECT_EQ(seen, 1u);
+  EXPECT_EQ(*done.get_future().get(), 3u);
+  ASSERT_EQ(by_customer.size(), 1u);
+  EXPECT_EQ(by_customer[0].consent_id, "c1");
+  ASSERT_EQ(by_phone.size(), 1u);
+  EXPECT_EQ(by_phone[0].customer_id, "C2");
 }
 
 TEST_F(StoreTest, FailedInWriterDecisionAppendsNothingAndSparesTheBatch) {
