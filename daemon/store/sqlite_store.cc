@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <cstdio>
 #include <future>
 
 #include "absl/status/status.h"
@@ -660,11 +661,29 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     Complete(std::move(completions));
   };
   auto fail_all = [&](const absl::Status& why) {
+    // After an I/O error (a failed fsync above all) the kernel may have
+    // dropped the pages it could not write, so a later "successful" commit
+    // could sit on a log with a hole: refuse every write until a restart
+    // recovers from what is really on disk. A full disk is not such an
+    // error; writes resume when space returns.
+    const int code = sqlite3_extended_errcode(writer_->raw());
+    if ((code & 0xff) == SQLITE_IOERR && poisoned_.ok()) {
+      poisoned_ = absl::UnavailableError(StrCat(
+          "the store had an I/O error (", sqlite3_errstr(code),
+          ") and refuses writes until gatekeeperd restarts: ", why.message()));
+      // Operators must learn of it even before a log pipeline exists.
+      std::fprintf(stderr, "gatekeeperd: %s\n",
+                   std::string(poisoned_.message()).c_str());
+    }
     (void)Control("ROLLBACK");
     chain_.Rewind(committed);
     state_version_ = committed_version;
     complete(&why);
   };
+  if (!poisoned_.ok()) {
+    complete(&poisoned_);
+    return;
+  }
   absl::Status s = Control("BEGIN IMMEDIATE");
   if (!s.ok()) return fail_all(s);
   bool any_ok = false;

@@ -142,6 +142,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<sqlite::Connection> writer_;
   ChainBuilder chain_;
   uint64_t state_version_ = 0;  // including this transaction's writes
+  // Set for good by an I/O error: every later write fails with it.
+  absl::Status poisoned_;
   std::atomic<uint64_t> committed_state_version_{0};
 
   std::mutex queue_mu_;

@@ -323,7 +323,7 @@ TEST_F(StoreTest, DataAndChainSurviveReopen) {
   EXPECT_EQ(v->entries_checked, 3u);
 }
 
-TEST_F(StoreTest, FailedSyncFailsTheAppendAndWritesNothing) {
+TEST_F(StoreTest, FailedSyncRefusesWritesUntilReopenAndLosesNothing) {
   ASSERT_EQ(*Append("decision.insert"), 1u);
   testing::SetFailSyncs(true);
   auto failed = Append("decision.insert");
@@ -332,6 +332,10 @@ TEST_F(StoreTest, FailedSyncFailsTheAppendAndWritesNothing) {
   auto failed_write = store_->RecordConsent(Consent("c1"));
   EXPECT_FALSE(failed_write.ok());
   testing::SetFailSyncs(false);
+  // After an I/O error the store refuses writes until it is reopened.
+  EXPECT_EQ(Append("decision.insert").status().code(),
+            absl::StatusCode::kUnavailable);
+  Reopen();
   // Nothing acknowledged was lost, nothing unacknowledged became visible,
   // and the chain continues where it was.
   EXPECT_TRUE(store_->ListConsents("C1", true)->empty());
