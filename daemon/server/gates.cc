@@ -108,10 +108,12 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
         });
     return;
   }
-  const uint64_t version = store_.StateVersion();
+  DecisionInputs inputs{
+      store_.StateVersion(),
+      {CampaignKey(req.campaign_id()), CustomerKey(req.customer_id())}};
   AuditDraft draft = BuildInsert(store_, req, *decision);
   store_.AppendDecisionAsync(
-      std::move(draft), version,
+      std::move(draft), std::move(inputs),
       [this, req, attempt, decision,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
         if (seq.status().code() == absl::StatusCode::kAborted) {
@@ -199,10 +201,15 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
         });
     return;
   }
-  const uint64_t version = store_.StateVersion();
+  DecisionInputs inputs{store_.StateVersion(),
+                        {CampaignKey(req.campaign_id()),
+                         PhoneKey(pseudonymizer_.Pseudonym(phone.e164))}};
+  if (!req.customer_id().empty()) {
+    inputs.keys.push_back(CustomerKey(req.customer_id()));
+  }
   AuditDraft draft = BuildDial(store_, req, phone, *response);
   store_.AppendDecisionAsync(
-      std::move(draft), version,
+      std::move(draft), std::move(inputs),
       [this, req, phone, attempt, response,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
         if (seq.status().code() == absl::StatusCode::kAborted) {

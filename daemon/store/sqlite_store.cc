@@ -660,7 +660,9 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     }
     Complete(std::move(completions));
   };
+  const size_t changes_mark = changes_.size();
   auto fail_all = [&](const absl::Status& why) {
+    changes_.resize(changes_mark);
     // After an I/O error (a failed fsync above all) the kernel may have
     // dropped the pages it could not write, so a later "successful" commit
     // could sit on a log with a hole: refuse every write until a restart
@@ -699,7 +701,22 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     absl::Status result = op.apply(ctx);
     if (result.ok()) {
       any_ok = true;
-      if (op.changes_state) ++state_version_;
+      if (op.changes_state) {
+        ++state_version_;
+        const auto& consents = ctx.pending_consents();
+        for (size_t c = consents_mark; c < consents.size(); ++c) {
+          const ConsentFact& f = consents[c].entry.fact;
+          changes_.emplace_back(state_version_, CustomerKey(f.customer_id));
+          if (!f.phone_pseudonym.empty()) {
+            changes_.emplace_back(state_version_, PhoneKey(f.phone_pseudonym));
+          }
+        }
+        const auto& campaigns = ctx.pending_campaigns();
+        for (size_t c = campaigns_mark; c < campaigns.size(); ++c) {
+          changes_.emplace_back(state_version_,
+                                CampaignKey(campaigns[c].campaign_id()));
+        }
+      }
       if (isolated) s = Control("RELEASE op");
     } else if (isolated) {
       chain_.Rewind(mark);
@@ -736,6 +753,10 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
   if (!ctx.pending_consents().empty()) index_.Apply(ctx.pending_consents());
   // Published after the in-memory views: a decision that reads the new
   // version also reads the new campaigns and consents.
+  while (changes_.size() > kMaxRecentChanges) {
+    changes_floor_ = changes_.front().first;
+    changes_.pop_front();
+  }
   committed_state_version_.store(state_version_);
   complete(nullptr);
 }
@@ -887,7 +908,8 @@ absl::StatusOr<v1::WithdrawConsentResponse> SqliteStore::WithdrawConsent(
     }
     ASSIGN_OR_RETURN(
         sqlite::Stmt q,
-        w.db().Prepare("SELECT consent_id FROM consents WHERE customer_id = ? "
+        w.db().Prepare("SELECT consent_id, phone_hmac FROM consents WHERE "
+                       "customer_id = ? "
                        "AND state = ? AND (?3 = 0 OR purpose = ?3) AND "
                        "(?4 = '' OR company_id = ?4) ORDER BY consent_id"));
     q.Bind(1, req.customer_id())
@@ -895,10 +917,12 @@ absl::StatusOr<v1::WithdrawConsentResponse> SqliteStore::WithdrawConsent(
         .Bind(3, static_cast<int64_t>(req.purpose()))
         .Bind(4, req.company_id());
     std::vector<std::string> ids;
+    std::map<std::string, std::string> phones;  // consent id -> pseudonym
     while (true) {
       ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
       ids.push_back(q.Text(0));
+      if (!q.IsNull(1)) phones[ids.back()] = q.Text(1);
     }
     v1::WithdrawalPayload payload;
     payload.set_request_id(req.request_id());
@@ -933,6 +957,7 @@ absl::StatusOr<v1::WithdrawConsentResponse> SqliteStore::WithdrawConsent(
       ConsentIndex::Change change{{}, /*only_state=*/true};
       change.entry.fact.consent_id = id;
       change.entry.fact.customer_id = req.customer_id();
+      change.entry.fact.phone_pseudonym = phones[id];
       change.entry.fact.state = v1::CONSENT_STATE_WITHDRAWN;
       w.pending_consents().push_back(std::move(change));
       RETURN_IF_ERROR(w.AddEvent(id, event_no, v1::CONSENT_STATE_WITHDRAWN,
@@ -1067,12 +1092,24 @@ uint64_t SqliteStore::StateVersion() const {
   return committed_state_version_.load();
 }
 
-void SqliteStore::AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
+bool SqliteStore::Conflicts(const DecisionInputs& inputs) const {
+  if (inputs.state_version == state_version_) return false;
+  if (inputs.state_version < changes_floor_) return true;
+  for (auto it = changes_.rbegin();
+       it != changes_.rend() && it->first > inputs.state_version; ++it) {
+    for (const std::string& key : inputs.keys) {
+      if (it->second == key) return true;
+    }
+  }
+  return false;
+}
+
+void SqliteStore::AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
                                       AppendDone done) {
   auto seq = std::make_shared<uint64_t>(0);
-  Submit({[this, draft = std::move(draft), seq,
-           state_version](WriteContext& w) mutable -> absl::Status {
-            if (state_version != state_version_) {
+  Submit({[this, draft = std::move(draft), seq, inputs = std::move(inputs)](
+              WriteContext& w) mutable -> absl::Status {
+            if (Conflicts(inputs)) {
               return absl::AbortedError(
                   "consents or campaigns changed while deciding");
             }

@@ -89,7 +89,7 @@ class SqliteStore final : public Store {
       std::string_view campaign_id) override;
   absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() override;
   uint64_t StateVersion() const override;
-  void AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
+  void AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
                            AppendDone done) override;
   void DecideInWriterAsync(Decider decide, AppendDone done) override;
   absl::Status ScanAudit(
@@ -142,6 +142,14 @@ class SqliteStore final : public Store {
   std::unique_ptr<sqlite::Connection> writer_;
   ChainBuilder chain_;
   uint64_t state_version_ = 0;  // including this transaction's writes
+  // Keys changed by recent writes, with the state version each write made;
+  // decisions check theirs against it. Trimmed from the front; a decision
+  // older than changes_floor_ is refused whatever it read.
+  std::deque<std::pair<uint64_t, std::string>> changes_;
+  uint64_t changes_floor_ = 0;
+  static constexpr size_t kMaxRecentChanges = 65536;
+  // Whether a write since `inputs.state_version` touched one of its keys.
+  bool Conflicts(const DecisionInputs& inputs) const;
   // Set for good by an I/O error: every later write fails with it.
   absl::Status poisoned_;
   std::atomic<uint64_t> committed_state_version_{0};

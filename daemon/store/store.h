@@ -57,6 +57,25 @@ struct Withdrawal {
 using CampaignTransition =
     std::function<absl::StatusOr<v1::Campaign>(const v1::Campaign& current)>;
 
+// Keys naming what a decision read and what a write changed, for the
+// conflict check of AppendDecisionAsync.
+inline std::string CustomerKey(std::string_view id) {
+  return "c:" + std::string(id);
+}
+inline std::string PhoneKey(std::string_view pseudonym) {
+  return "p:" + std::string(pseudonym);
+}
+inline std::string CampaignKey(std::string_view id) {
+  return "k:" + std::string(id);
+}
+
+// What a decision read: the state version before its reads, and keys for the
+// customer, number and campaign it looked at.
+struct DecisionInputs {
+  uint64_t state_version = 0;
+  std::vector<std::string> keys;
+};
+
 // What a decision reads. The Store implements it on committed state; inside
 // the writer's transaction it is the state exactly as the log has it.
 class StateView {
@@ -107,14 +126,15 @@ class Store : public StateView {
   // A counter that moves with every committed write to consents or
   // campaigns. A decision reads it before reading its inputs.
   virtual uint64_t StateVersion() const = 0;
-  // Appends a decision's entry, provided no consent or campaign write has
-  // landed since `state_version` was read (else ABORTED: decide again), so
-  // the log never shows a decision after a change it did not see. `done` runs
-  // (on a store thread) once the entry is durable, with its seq, or with the
-  // error that kept it from being written. Concurrent appends share one
-  // commit.
+  // Appends a decision's entry, provided no consent or campaign write naming
+  // one of `inputs.keys` has landed since `inputs.state_version` was read
+  // (else ABORTED: decide again), so the log never shows a decision after a
+  // change it did not see. Writes about other customers do not interfere.
+  // `done` runs (on a store thread) once the entry is durable, with its seq,
+  // or with the error that kept it from being written. Concurrent appends
+  // share one commit.
   using AppendDone = std::function<void(absl::StatusOr<uint64_t> seq)>;
-  virtual void AppendDecisionAsync(AuditDraft draft, uint64_t state_version,
+  virtual void AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
                                    AppendDone done) = 0;
   // Runs `decide` inside the writer's transaction, against the state exactly
   // as the log has it at that point, and appends the entry it returns (an

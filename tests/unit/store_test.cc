@@ -88,7 +88,8 @@ class StoreTest : public ::testing::Test {
   absl::StatusOr<uint64_t> Append(std::string kind) {
     std::promise<absl::StatusOr<uint64_t>> p;
     store_->AppendDecisionAsync(
-        {std::move(kind), "test", "C1", "{}"}, store_->StateVersion(),
+        {std::move(kind), "test", "C1", "{}"},
+        {store_->StateVersion(), {CustomerKey("C1")}},
         [&](absl::StatusOr<uint64_t> s) { p.set_value(s); });
     return p.get_future().get();
   }
@@ -390,19 +391,57 @@ TEST_F(StoreTest, AlteredLastEntryBlocksStartup) {
   EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss);
 }
 
-TEST_F(StoreTest, DecisionOnStaleStateIsAborted) {
+// Appends a decision that read C1 (and campaign k1) at `version`.
+absl::StatusOr<uint64_t> AppendAt(SqliteStore& store, uint64_t version) {
+  std::promise<absl::StatusOr<uint64_t>> p;
+  store.AppendDecisionAsync({"decision.insert", "t", "C1", "{}"},
+                            {version, {CustomerKey("C1"), CampaignKey("k1")}},
+                            [&](auto s) { p.set_value(s); });
+  return p.get_future().get();
+}
+
+TEST_F(StoreTest, DecisionIsAbortedByAChangeToItsInputs) {
   const uint64_t before = store_->StateVersion();
   ASSERT_TRUE(store_->RecordConsent(Consent("c1")).ok());
   EXPECT_GT(store_->StateVersion(), before);
-  std::promise<absl::StatusOr<uint64_t>> stale, fresh;
-  store_->AppendDecisionAsync({"decision.insert", "t", "C1", "{}"}, before,
-                              [&](auto s) { stale.set_value(s); });
-  EXPECT_EQ(stale.get_future().get().status().code(),
+  EXPECT_EQ(AppendAt(*store_, before).status().code(),
             absl::StatusCode::kAborted);
-  store_->AppendDecisionAsync({"decision.insert", "t", "C1", "{}"},
-                              store_->StateVersion(),
-                              [&](auto s) { fresh.set_value(s); });
-  EXPECT_EQ(*fresh.get_future().get(), 2u);
+  EXPECT_EQ(*AppendAt(*store_, store_->StateVersion()), 2u);
+}
+
+TEST_F(StoreTest, DecisionIsNotAbortedByOtherCustomersChanges) {
+  const uint64_t before = store_->StateVersion();
+  ASSERT_TRUE(store_->RecordConsent(Consent("c1", "", "C2")).ok());
+  Withdrawal w;
+  w.request.set_customer_id("C2");
+  w.request.set_channel(v1::CONSENT_CHANNEL_IVR);
+  ASSERT_TRUE(store_->WithdrawConsent(w).ok());
+  EXPECT_TRUE(AppendAt(*store_, before).ok());
+}
+
+TEST_F(StoreTest, DecisionIsAbortedByItsCampaignsChange) {
+  const uint64_t before = store_->StateVersion();
+  ASSERT_TRUE(store_->CreateCampaign(Draft("k1"), "alice").ok());
+  EXPECT_EQ(AppendAt(*store_, before).status().code(),
+            absl::StatusCode::kAborted);
+}
+
+TEST_F(StoreTest, DecisionIsAbortedByAWithdrawalOfItsNumber) {
+  ASSERT_TRUE(
+      store_->RecordConsent(Consent("c1", "", "C2", v1::PURPOSE_TELEMARKETING))
+          .ok());
+  const uint64_t before = store_->StateVersion();
+  Withdrawal w;
+  w.request.set_customer_id("C2");
+  w.request.set_channel(v1::CONSENT_CHANNEL_IVR);
+  ASSERT_TRUE(store_->WithdrawConsent(w).ok());
+  // A dial decision by number only (no customer) read the pseudonym.
+  std::promise<absl::StatusOr<uint64_t>> p;
+  store_->AppendDecisionAsync(
+      {"decision.dial", "t", "", "{}"},
+      {before, {PhoneKey(std::string(32, 'p')), CampaignKey("k1")}},
+      [&](auto s) { p.set_value(s); });
+  EXPECT_EQ(p.get_future().get().status().code(), absl::StatusCode::kAborted);
 }
 
 TEST_F(StoreTest, DecideInWriterSeesCommittedStateAndAppends) {
