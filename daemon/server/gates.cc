@@ -128,14 +128,15 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
 void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
   auto phone = policy::ValidateCheckDial(req);
   if (!phone.ok()) return done(phone.status());
-  DecideDial(req, *phone, 1, std::move(done));
+  DialTarget target{*phone, pseudonymizer_.Pseudonym(phone->e164)};
+  DecideDial(req, target, 1, std::move(done));
 }
 
 AuditDraft Gates::BuildDial(StateView& state, const v1::CheckDialRequest& req,
-                            const ParsedPhone& phone,
+                            const DialTarget& target,
                             v1::CheckDialResponse& out) const {
   const Micros now = clock_.Now();
-  const std::string pseudonym = pseudonymizer_.Pseudonym(phone.e164);
+  const std::string& pseudonym = target.pseudonym;
   absl::Status read_error;
   std::optional<v1::Campaign> campaign =
       FindCampaign(state, req.campaign_id(), &read_error);
@@ -178,7 +179,7 @@ AuditDraft Gates::BuildDial(StateView& state, const v1::CheckDialRequest& req,
   p.set_customer_id(req.customer_id());
   p.set_agent_id(req.agent_id());
   p.set_phone_hmac(ToHex(pseudonym));
-  p.set_phone_masked(phone.masked);
+  p.set_phone_masked(target.phone.masked);
   return {"decision.dial",
           req.agent_id().empty() ? std::string("dial-gate")
                                  : StrCat("agent:", req.agent_id()),
@@ -186,13 +187,13 @@ AuditDraft Gates::BuildDial(StateView& state, const v1::CheckDialRequest& req,
 }
 
 void Gates::DecideDial(const v1::CheckDialRequest& req,
-                       const ParsedPhone& phone, int attempt, DialDone done) {
+                       const DialTarget& target, int attempt, DialDone done) {
   auto response = std::make_shared<v1::CheckDialResponse>();
   if (attempt >= kMaxAttempts) {
     store_.DecideInWriterAsync(
-        [this, req, phone,
+        [this, req, target,
          response](StateView& state) -> absl::StatusOr<AuditDraft> {
-          return BuildDial(state, req, phone, *response);
+          return BuildDial(state, req, target, *response);
         },
         [response, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
           if (!seq.ok()) return done(AppendFailure(seq.status()));
@@ -201,19 +202,19 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
         });
     return;
   }
-  DecisionInputs inputs{store_.StateVersion(),
-                        {CampaignKey(req.campaign_id()),
-                         PhoneKey(pseudonymizer_.Pseudonym(phone.e164))}};
+  DecisionInputs inputs{
+      store_.StateVersion(),
+      {CampaignKey(req.campaign_id()), PhoneKey(target.pseudonym)}};
   if (!req.customer_id().empty()) {
     inputs.keys.push_back(CustomerKey(req.customer_id()));
   }
-  AuditDraft draft = BuildDial(store_, req, phone, *response);
+  AuditDraft draft = BuildDial(store_, req, target, *response);
   store_.AppendDecisionAsync(
       std::move(draft), std::move(inputs),
-      [this, req, phone, attempt, response,
+      [this, req, target, attempt, response,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
         if (seq.status().code() == absl::StatusCode::kAborted) {
-          return DecideDial(req, phone, attempt + 1, std::move(done));
+          return DecideDial(req, target, attempt + 1, std::move(done));
         }
         if (!seq.ok()) return done(AppendFailure(seq.status()));
         response->mutable_decision()->set_audit_seq(*seq);

@@ -44,12 +44,17 @@ class Gates {
   // returns the audit entry to append.
   AuditDraft BuildInsert(StateView& state, const v1::CheckInsertRequest& req,
                          v1::Decision& out) const;
+  // The number to dial, parsed and pseudonymised once per check.
+  struct DialTarget {
+    ParsedPhone phone;
+    std::string pseudonym;
+  };
   AuditDraft BuildDial(StateView& state, const v1::CheckDialRequest& req,
-                       const ParsedPhone& phone,
+                       const DialTarget& target,
                        v1::CheckDialResponse& out) const;
   void DecideInsert(const v1::CheckInsertRequest& req, int attempt,
                     InsertDone done);
-  void DecideDial(const v1::CheckDialRequest& req, const ParsedPhone& phone,
+  void DecideDial(const v1::CheckDialRequest& req, const DialTarget& target,
                   int attempt, DialDone done);
 
   Store& store_;
