@@ -751,12 +751,12 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     }
   }
   if (!ctx.pending_consents().empty()) index_.Apply(ctx.pending_consents());
-  // Published after the in-memory views: a decision that reads the new
-  // version also reads the new campaigns and consents.
   while (changes_.size() > kMaxRecentChanges) {
     changes_floor_ = changes_.front().first;
     changes_.pop_front();
   }
+  // Published after the in-memory views: a decision that reads the new
+  // version also reads the new campaigns and consents.
   committed_state_version_.store(state_version_);
   complete(nullptr);
 }
