@@ -32,6 +32,7 @@ struct Daemon::State {
   std::unique_ptr<AuditServiceImpl> audit;
   std::unique_ptr<InsertGateImpl> insert_gate;
   std::unique_ptr<DialGateImpl> dial_gate;
+  std::mutex server_mu;  // guards `server` while it is being set
   std::unique_ptr<grpc::Server> server;
   std::once_flag shutdown_once;
 
@@ -87,6 +88,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   so.path = (dir / "gatekeeper.db").string();
   so.clock = &clock;
   so.max_batch = cfg.max_batch();
+  // A store that refuses writes cannot decide: tell health checkers.
+  State* raw = st.get();
+  so.on_refusing_writes = [raw](const absl::Status&) {
+    std::lock_guard<std::mutex> guard(raw->server_mu);
+    if (raw->server != nullptr) {
+      if (auto* health = raw->server->GetHealthCheckService()) {
+        health->SetServingStatus(false);
+      }
+    }
+  };
   auto store = SqliteStore::Open(so);
   if (!store.ok()) return store.status();
   st->store = *std::move(store);
@@ -111,7 +122,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   builder.RegisterService(st->audit.get());
   builder.RegisterService(st->insert_gate.get());
   builder.RegisterService(st->dial_gate.get());
-  st->server = builder.BuildAndStart();
+  {
+    std::lock_guard<std::mutex> guard(st->server_mu);
+    st->server = builder.BuildAndStart();
+  }
   if (st->server == nullptr || port == 0) {
     st->store->Close();
     return absl::UnavailableError(

@@ -676,6 +676,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
       // Operators must learn of it even before a log pipeline exists.
       std::fprintf(stderr, "gatekeeperd: %s\n",
                    std::string(poisoned_.message()).c_str());
+      if (options_.on_refusing_writes) options_.on_refusing_writes(poisoned_);
     }
     (void)Control("ROLLBACK");
     chain_.Rewind(committed);

@@ -28,6 +28,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,9 @@ struct SqliteStoreOptions {
   // batches so a checkpoint can complete and the WAL restart: bounds the WAL
   // near 64 MiB under sustained load.
   int restart_frames = 16000;
+  // Called once, on the writer thread, when an I/O error makes the store
+  // refuse writes (e.g. to mark the daemon NOT_SERVING).
+  std::function<void(const absl::Status&)> on_refusing_writes;
 };
 
 class SqliteStore final : public Store {

@@ -181,6 +181,31 @@ class DaemonTest : public ::testing::Test {
     return r;
   }
 
+  // The raw HealthCheckResponse for service "": "\x08\x01" is SERVING,
+  // "\x08\x02" NOT_SERVING.
+  std::string HealthCheck() {
+    grpc::GenericStub stub(daemon_->Channel());
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
+    grpc::Slice empty(std::string{});  // HealthCheckRequest{service: ""}
+    grpc::ByteBuffer request(&empty, 1);
+    std::promise<grpc::Status> done;
+    grpc::ByteBuffer response;
+    stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                   &request, &response,
+                   [&](grpc::Status st) { done.set_value(st); });
+    grpc::Status status = done.get_future().get();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<grpc::Slice> slices;
+    if (!response.Dump(&slices).ok()) return "";
+    std::string raw;
+    for (const auto& sl : slices) {
+      raw.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    }
+    return raw;
+  }
+
   std::vector<v1::AuditEntry> QueryAudit(std::string customer = "") {
     v1::QueryAuditRequest req;
     req.set_limit(100000);
@@ -532,6 +557,12 @@ TEST_F(DaemonTest, FailsClosedWhenTheDiskIsFull) {
   ASSERT_GT(errors, 0) << "the file size limit was never reached";
   EXPECT_EQ(allow_after_error, 0);
   EXPECT_FALSE(allowed.empty());
+  // The write error is an I/O error (EFBIG): the daemon refuses writes until
+  // restarted and tells health checkers so.
+  EXPECT_EQ(HealthCheck(), std::string("\x08\x02", 2));  // NOT_SERVING
+  EXPECT_NE(daemon_->Stderr().find("refuses writes until gatekeeperd restarts"),
+            std::string::npos)
+      << daemon_->Stderr();
   // Every ALLOW that was given has its durable entry.
   Restart();
   auto entries = QueryAudit();
@@ -683,26 +714,7 @@ TEST_F(DaemonTest, DecisionsNeverFollowAChangeTheyDidNotSee) {
 }
 
 TEST_F(DaemonTest, HealthServiceReportsServing) {
-  grpc::GenericStub stub(daemon_->Channel());
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::Slice empty(std::string{});  // HealthCheckRequest{service: ""}
-  grpc::ByteBuffer request(&empty, 1);
-  std::promise<std::pair<grpc::Status, grpc::ByteBuffer>> done;
-  auto response = std::make_shared<grpc::ByteBuffer>();
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, response.get(), [&](grpc::Status s) {
-                   done.set_value({s, *response});
-                 });
-  auto [status, bytes] = done.get_future().get();
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(bytes.Dump(&slices).ok());
-  std::string raw;
-  for (const auto& s : slices) {
-    raw.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  EXPECT_EQ(raw, std::string("\x08\x01", 2));  // status: SERVING
+  EXPECT_EQ(HealthCheck(), std::string("\x08\x01", 2));  // status: SERVING
 }
 
 TEST_F(DaemonTest, ServerReflectionListsTheServices) {
