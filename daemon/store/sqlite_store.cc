@@ -1105,15 +1105,13 @@ bool SqliteStore::Conflicts(const DecisionInputs& inputs) const {
   return false;
 }
 
-void SqliteStore::AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
-                                      AppendDone done) {
+void SqliteStore::SubmitAppend(
+    std::function<absl::StatusOr<AuditDraft>(WriteContext&)> make_draft,
+    bool isolated, AppendDone done) {
   auto seq = std::make_shared<uint64_t>(0);
-  Submit({[this, draft = std::move(draft), seq, inputs = std::move(inputs)](
-              WriteContext& w) mutable -> absl::Status {
-            if (Conflicts(inputs)) {
-              return absl::AbortedError(
-                  "consents or campaigns changed while deciding");
-            }
+  Submit({[make_draft = std::move(make_draft),
+           seq](WriteContext& w) -> absl::Status {
+            ASSIGN_OR_RETURN(AuditDraft draft, make_draft(w));
             ASSIGN_OR_RETURN(*seq, w.Append(std::move(draft)));
             return absl::OkStatus();
           },
@@ -1123,24 +1121,29 @@ void SqliteStore::AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
             } else {
               done(std::move(s));
             }
-          }});
+          },
+          /*changes_state=*/false, isolated});
+}
+
+void SqliteStore::AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
+                                      AppendDone done) {
+  SubmitAppend(
+      [this, draft = std::move(draft), inputs = std::move(inputs)](
+          WriteContext&) mutable -> absl::StatusOr<AuditDraft> {
+        if (Conflicts(inputs)) {
+          return absl::AbortedError(
+              "consents or campaigns changed while deciding");
+        }
+        return std::move(draft);
+      },
+      /*isolated=*/false, std::move(done));
 }
 
 void SqliteStore::DecideInWriterAsync(Decider decide, AppendDone done) {
-  auto seq = std::make_shared<uint64_t>(0);
-  Submit({[decide = std::move(decide), seq](WriteContext& w) -> absl::Status {
-            ASSIGN_OR_RETURN(AuditDraft draft, decide(w));
-            ASSIGN_OR_RETURN(*seq, w.Append(std::move(draft)));
-            return absl::OkStatus();
-          },
-          [seq, done = std::move(done)](absl::Status s) {
-            if (s.ok()) {
-              done(*seq);
-            } else {
-              done(std::move(s));
-            }
-          },
-          /*changes_state=*/false, /*isolated=*/true});
+  SubmitAppend(
+      [decide = std::move(decide)](
+          WriteContext& w) -> absl::StatusOr<AuditDraft> { return decide(w); },
+      /*isolated=*/true, std::move(done));
 }
 
 absl::Status SqliteStore::ScanAudit(

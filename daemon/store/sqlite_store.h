@@ -123,6 +123,11 @@ class SqliteStore final : public Store {
   absl::Status LoadConsentIndex();
 
   void Submit(Op op);
+  // Queues an audit append whose entry `make_draft` produces in the writer
+  // (an error there appends nothing).
+  void SubmitAppend(
+      std::function<absl::StatusOr<AuditDraft>(WriteContext&)> make_draft,
+      bool isolated, AppendDone done);
   // Runs a state-changing `apply` in the writer thread and waits for the
   // commit.
   absl::Status Write(std::function<absl::Status(WriteContext&)> apply);
