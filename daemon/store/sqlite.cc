@@ -37,29 +37,34 @@ Stmt::~Stmt() {
   }
 }
 
-Stmt& Stmt::Bind(int i, int64_t v) {
-  sqlite3_bind_int64(s_, i, v);
+Stmt& Stmt::Bound(int rc) {
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
+}
+
+Stmt& Stmt::Bind(int i, int64_t v) {
+  return Bound(sqlite3_bind_int64(s_, i, v));
 }
 
 Stmt& Stmt::Bind(int i, std::string_view text) {
-  sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()),
-                    SQLITE_TRANSIENT);
-  return *this;
+  return Bound(sqlite3_bind_text(
+      s_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
 }
 
 Stmt& Stmt::BindBlob(int i, std::string_view bytes) {
-  sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()),
-                    SQLITE_TRANSIENT);
-  return *this;
+  return Bound(sqlite3_bind_blob(
+      s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
 }
 
-Stmt& Stmt::BindNull(int i) {
-  sqlite3_bind_null(s_, i);
-  return *this;
-}
+Stmt& Stmt::BindNull(int i) { return Bound(sqlite3_bind_null(s_, i)); }
 
 absl::StatusOr<bool> Stmt::Step() {
+  if (bind_rc_ != SQLITE_OK) {
+    // Running with a parameter left at its old value would be worse.
+    return FromSqlite(
+        bind_rc_, StrCat("cannot bind a parameter (", sqlite3_errstr(bind_rc_),
+                         ") in: ", sqlite3_sql(s_)));
+  }
   const int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -69,6 +74,7 @@ absl::StatusOr<bool> Stmt::Step() {
 
 absl::Status Stmt::Run() {
   auto r = Step();
+  sqlite3_reset(s_);  // ready to be bound and run again
   if (!r.ok()) return r.status();
   if (*r) return absl::InternalError("sqlite: statement returned rows");
   return absl::OkStatus();

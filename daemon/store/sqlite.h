@@ -24,7 +24,7 @@ class Connection;
 class Stmt {
  public:
   explicit Stmt(sqlite3_stmt* s) : s_(s) {}
-  Stmt(Stmt&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
+  Stmt(Stmt&& o) noexcept : s_(o.s_), bind_rc_(o.bind_rc_) { o.s_ = nullptr; }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt();
@@ -34,9 +34,11 @@ class Stmt {
   Stmt& BindBlob(int i, std::string_view bytes);
   Stmt& BindNull(int i);
 
-  // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> error.
+  // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> error. A
+  // failed Bind since the handle was made fails the step.
   absl::StatusOr<bool> Step();
-  // Runs to completion, expecting no rows.
+  // Runs to completion, expecting no rows, and resets the statement so that
+  // the same handle can be bound and run again.
   absl::Status Run();
 
   int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
@@ -46,7 +48,9 @@ class Stmt {
   std::string Text(int col) const;
 
  private:
+  Stmt& Bound(int rc);
   sqlite3_stmt* s_;
+  int bind_rc_ = SQLITE_OK;
 };
 
 class Connection {
