@@ -7,16 +7,18 @@
 
 #include "absl/status/status.h"
 #include "daemon/common/crypto.h"
+#include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
 
 namespace gatekeeper {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Schema version 1. Times are microseconds since the Unix epoch. Phone numbers
-// exist only as HMAC pseudonyms and masked strings.
+// exist only as HMAC pseudonyms and masked strings. Version 2 replaces the
+// audit_by_customer index with the run index of customer_runs.h.
 constexpr char kSchemaV1[] = R"sql(
 CREATE TABLE consents(
   consent_id   TEXT PRIMARY KEY,
@@ -78,21 +80,6 @@ constexpr char kConsentColumns[] =
     "consent_id, customer_id, purpose, company_id, phone_masked, notice_id, "
     "channel, evidence_ref, collected_at, expires_at, collected_by, state, "
     "recorded_at, audit_seq, request_id";
-
-#define RETURN_IF_ERROR(expr) \
-  do {                        \
-    absl::Status _s = (expr); \
-    if (!_s.ok()) return _s;  \
-  } while (0)
-
-#define ASSIGN_OR_RETURN_IMPL(var, tmp, expr) \
-  auto tmp = (expr);                          \
-  if (!tmp.ok()) return tmp.status();         \
-  var = std::move(*tmp)
-#define GK_CONCAT_INNER(a, b) a##b
-#define GK_CONCAT(a, b) GK_CONCAT_INNER(a, b)
-#define ASSIGN_OR_RETURN(var, expr) \
-  ASSIGN_OR_RETURN_IMPL(var, GK_CONCAT(_r_, __LINE__), expr)
 
 std::string ToJson(const google::protobuf::Message& m) {
   std::string out;
@@ -163,9 +150,13 @@ absl::StatusOr<std::vector<ConsentFact>> ReadFacts(sqlite::Stmt& s) {
 }
 
 absl::Status Migrate(sqlite::Connection& db) {
-  ASSIGN_OR_RETURN(sqlite::Stmt v, db.Prepare("PRAGMA user_version"));
-  ASSIGN_OR_RETURN(bool row, v.Step());
-  const int64_t version = row ? v.Int(0) : 0;
+  int64_t version = 0;
+  {
+    // Reset before the schema changes: DROP fails while a statement runs.
+    ASSIGN_OR_RETURN(sqlite::Stmt v, db.Prepare("PRAGMA user_version"));
+    ASSIGN_OR_RETURN(bool row, v.Step());
+    if (row) version = v.Int(0);
+  }
   if (version == kSchemaVersion) return absl::OkStatus();
   if (version > kSchemaVersion) {
     return absl::FailedPreconditionError(StrCat(
@@ -173,8 +164,11 @@ absl::Status Migrate(sqlite::Connection& db) {
         " is newer than this gatekeeperd understands (", kSchemaVersion, ")"));
   }
   RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  absl::Status s = db.Exec(kSchemaV1);
-  if (s.ok()) s = db.Exec("PRAGMA user_version = 1");
+  absl::Status s;
+  if (version < 1) s = db.Exec(kSchemaV1);
+  if (s.ok()) s = db.Exec("DROP INDEX IF EXISTS audit_by_customer");
+  if (s.ok()) s = db.Exec(kCustomerRunsSchema);
+  if (s.ok()) s = db.Exec("PRAGMA user_version = 2");
   if (s.ok()) s = db.Exec("COMMIT");
   if (!s.ok()) (void)db.Exec("ROLLBACK");
   return s;
@@ -243,6 +237,7 @@ class SqliteStore::WriteContext final : public StateView {
         .BindBlob(7, r.prev_hash)
         .BindBlob(8, r.hash);
     RETURN_IF_ERROR(s.Run());
+    appended_.emplace_back(r.seq, std::move(r.customer_id));
     return r.seq;
   }
 
@@ -420,6 +415,10 @@ class SqliteStore::WriteContext final : public StateView {
   // Campaigns and consents written in this transaction, for the in-memory
   // views after COMMIT.
   std::vector<v1::Campaign>& pending_campaigns() { return pending_campaigns_; }
+  // The entries this transaction appended: (seq, customer_id).
+  std::vector<std::pair<uint64_t, std::string>>& appended() {
+    return appended_;
+  }
   std::vector<ConsentIndex::Change>& pending_consents() {
     return pending_consents_;
   }
@@ -452,6 +451,7 @@ class SqliteStore::WriteContext final : public StateView {
   const Clock& clock_;
   std::vector<v1::Campaign> pending_campaigns_;
   std::vector<ConsentIndex::Change> pending_consents_;
+  std::vector<std::pair<uint64_t, std::string>> appended_;
 };
 
 // A read connection borrowed from the pool; returned on destruction.
@@ -516,6 +516,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   auto store = std::unique_ptr<SqliteStore>(
       new SqliteStore(options, std::move(db), std::move(head)));
   RETURN_IF_ERROR(store->LoadConsentIndex());
+  RETURN_IF_ERROR(store->runs_index_.Load(*store->writer_));
   store->checkpointer_ = std::move(checkpointer);
   store->campaigns_ = std::move(campaigns);
   store->Start();
@@ -527,7 +528,8 @@ SqliteStore::SqliteStore(SqliteStoreOptions options,
                          ChainHead head)
     : options_(std::move(options)),
       writer_(std::move(writer)),
-      chain_(std::move(head)) {}
+      chain_(std::move(head)),
+      runs_index_(options_.index_run_entries) {}
 
 absl::Status SqliteStore::LoadConsentIndex() {
   ASSIGN_OR_RETURN(
@@ -679,6 +681,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
       if (options_.on_refusing_writes) options_.on_refusing_writes(poisoned_);
     }
     (void)Control("ROLLBACK");
+    runs_index_.RolledBack();
     chain_.Rewind(committed);
     state_version_ = committed_version;
     complete(&why);
@@ -699,6 +702,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     const ChainHead mark = chain_.head();
     const size_t campaigns_mark = ctx.pending_campaigns().size();
     const size_t consents_mark = ctx.pending_consents().size();
+    const size_t appended_mark = ctx.appended().size();
     absl::Status result = op.apply(ctx);
     if (result.ok()) {
       any_ok = true;
@@ -723,6 +727,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
       chain_.Rewind(mark);
       ctx.pending_campaigns().resize(campaigns_mark);
       ctx.pending_consents().resize(consents_mark);
+      ctx.appended().resize(appended_mark);
       s = Control("ROLLBACK TO op");
       if (s.ok()) s = Control("RELEASE op");
     } else if (result.code() != absl::StatusCode::kAborted) {
@@ -731,6 +736,9 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     if (!s.ok()) return fail_all(s);
     results.push_back(std::move(result));
   }
+  // Keeps the per-customer index at twice the pace of the log.
+  s = runs_index_.Step(*writer_, 64 + 2 * ctx.appended().size());
+  if (!s.ok()) return fail_all(s);
   if (any_ok && chain_.head().seq != committed.seq) {
     auto head = writer_->Prepare(
         "INSERT INTO audit_head(id, seq, hash) VALUES(1, ?, ?) "
@@ -752,6 +760,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
     }
   }
   if (!ctx.pending_consents().empty()) index_.Apply(ctx.pending_consents());
+  runs_index_.Committed(ctx.appended(), chain_.head().seq);
   while (changes_.size() > kMaxRecentChanges) {
     changes_floor_ = changes_.front().first;
     changes_.pop_front();
@@ -1151,17 +1160,35 @@ absl::Status SqliteStore::ScanAudit(
     const std::function<bool(const AuditRecord&)>& fn) {
   ReadLease db = Acquire();
   RETURN_IF_ERROR(db.status());
-  constexpr char kAll[] =
-      "SELECT seq, at, kind, actor, customer_id, payload_json, prev_hash, hash "
-      "FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2";
-  constexpr char kCustomer[] =
-      "SELECT seq, at, kind, actor, customer_id, payload_json, prev_hash, hash "
-      "FROM audit WHERE customer_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2";
-  ASSIGN_OR_RETURN(sqlite::Stmt s,
-                   db->Prepare(customer_id.empty() ? kAll : kCustomer));
+  if (!customer_id.empty()) {
+    // One read transaction: the run index and the log are one snapshot.
+    RETURN_IF_ERROR(db->Exec("BEGIN"));
+    absl::Status s = CustomerRunIndexer::Scan(
+        *db, options_.index_run_entries, after_seq, limit, customer_id,
+        [&](uint64_t seq) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(
+              sqlite::Stmt e,
+              db->Prepare("SELECT seq, at, kind, actor, customer_id, "
+                          "payload_json, prev_hash, hash FROM audit "
+                          "WHERE seq = ?"));
+          e.Bind(1, static_cast<int64_t>(seq));
+          ASSIGN_OR_RETURN(bool row, e.Step());
+          if (!row) {
+            return absl::DataLossError(
+                StrCat("audit entry ", seq, " is indexed but missing"));
+          }
+          return fn(RowToAudit(e));
+        });
+    (void)db->Exec("COMMIT");
+    return s;
+  }
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db->Prepare("SELECT seq, at, kind, actor, customer_id, payload_json, "
+                  "prev_hash, hash FROM audit WHERE seq > ?1 ORDER BY seq "
+                  "LIMIT ?2"));
   s.Bind(1, static_cast<int64_t>(after_seq))
       .Bind(2, static_cast<int64_t>(limit));
-  if (!customer_id.empty()) s.Bind(3, customer_id);
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row || !fn(RowToAudit(s))) break;

@@ -39,6 +39,7 @@
 
 #include "daemon/audit/chain.h"
 #include "daemon/store/consent_index.h"
+#include "daemon/store/customer_runs.h"
 #include "daemon/store/sqlite.h"
 #include "daemon/store/store.h"
 
@@ -60,6 +61,10 @@ struct SqliteStoreOptions {
   // Called once, on the writer thread, when an I/O error makes the store
   // refuse writes (e.g. to mark the daemon NOT_SERVING).
   std::function<void(const absl::Status&)> on_refusing_writes;
+  // Entries per run of the per-customer audit index (customer_runs.h). Part
+  // of the database format: a database must always be opened with the same
+  // value.
+  uint64_t index_run_entries = 16384;
 };
 
 class SqliteStore final : public Store {
@@ -191,6 +196,7 @@ class SqliteStore final : public Store {
   std::map<std::string, v1::Campaign, std::less<>> campaigns_;  // campaigns_mu_
 
   ConsentIndex index_;
+  CustomerRunIndexer runs_index_;  // writer thread only
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<sqlite::Connection>> readers_;  // pool_mu_

@@ -32,6 +32,7 @@ class StoreTest : public ::testing::Test {
     o.path = db_path();
     o.clock = &clock_;
     o.vfs = testing::FaultVfsName();
+    o.index_run_entries = run_entries_;
     auto s = SqliteStore::Open(o);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = *std::move(s);
@@ -47,6 +48,20 @@ class StoreTest : public ::testing::Test {
     EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << err;
     sqlite3_free(err);
     sqlite3_close(db);
+  }
+
+  // One integer from SQL run on the file behind the store's back.
+  int64_t QueryInt(const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW) << sql;
+    const int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
   }
 
   NewConsent Consent(std::string id, std::string request_id = "",
@@ -85,19 +100,111 @@ class StoreTest : public ::testing::Test {
     return out;
   }
 
-  absl::StatusOr<uint64_t> Append(std::string kind) {
+  absl::StatusOr<uint64_t> Append(std::string kind,
+                                  std::string customer = "C1") {
     std::promise<absl::StatusOr<uint64_t>> p;
     store_->AppendDecisionAsync(
-        {std::move(kind), "test", "C1", "{}"},
-        {store_->StateVersion(), {CustomerKey("C1")}},
+        {std::move(kind), "test", customer, "{}"},
+        {store_->StateVersion(), {CustomerKey(customer)}},
         [&](absl::StatusOr<uint64_t> s) { p.set_value(s); });
     return p.get_future().get();
   }
 
+  std::vector<uint64_t> SeqsOf(std::string_view customer, uint64_t after,
+                               uint32_t limit) {
+    std::vector<uint64_t> out;
+    absl::Status s =
+        store_->ScanAudit(after, limit, customer, [&](const AuditRecord& r) {
+          EXPECT_EQ(r.customer_id, customer);
+          out.push_back(r.seq);
+          return true;
+        });
+    EXPECT_TRUE(s.ok()) << s;
+    return out;
+  }
+
+  // Every per-customer query, against a filter over the whole log.
+  void ExpectCustomerQueriesMatchTheLog() {
+    const std::vector<AuditRecord> all = Audit();
+    for (std::string customer : {"C0", "C1", "C2", "C3", "nobody"}) {
+      for (uint64_t after : {0, 1, 5, 8, 9, 17, 40}) {
+        for (uint32_t limit : {1, 3, 1000}) {
+          std::vector<uint64_t> want;
+          for (const AuditRecord& r : all) {
+            if (r.customer_id == customer && r.seq > after &&
+                want.size() < limit) {
+              want.push_back(r.seq);
+            }
+          }
+          EXPECT_EQ(SeqsOf(customer, after, limit), want)
+              << customer << " after " << after << " limit " << limit;
+        }
+      }
+    }
+  }
+
+  // Appends n entries for customers C0..C3 and some with no customer.
+  void AppendMixed(int n) {
+    for (int i = 0; i < n; ++i) {
+      const std::string customer =
+          i % 5 == 4 ? "" : "C" + std::to_string((i * 7) % 4);
+      ASSERT_TRUE(Append("decision.insert", customer).ok());
+    }
+  }
+
   testing::TempDir dir_;
   FakeClock clock_;
+  uint64_t run_entries_ = 16384;
   std::unique_ptr<SqliteStore> store_;
 };
+
+TEST_F(StoreTest, CustomerQueriesAreExactAcrossIndexedRunsAndTheTail) {
+  run_entries_ = 4;
+  Reopen();
+  AppendMixed(43);
+  // Runs of 4: the first ten are complete, and the index keeps up.
+  EXPECT_GE(QueryInt("SELECT indexed_through FROM audit_index_state"), 36);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM audit_customer_runs"),
+            QueryInt("SELECT count(*) FROM audit WHERE customer_id <> '' AND "
+                     "seq <= (SELECT indexed_through FROM audit_index_state)"));
+  ExpectCustomerQueriesMatchTheLog();
+  Reopen();  // the unindexed tail is read back from the log
+  ExpectCustomerQueriesMatchTheLog();
+  AppendMixed(10);
+  ExpectCustomerQueriesMatchTheLog();
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(StoreTest, RunInterruptedByACrashIsIndexedAgainOnStart) {
+  run_entries_ = 4;
+  Reopen();
+  AppendMixed(30);
+  store_.reset();
+  // As if the process died with run 5 half inserted and runs 6-7 not at all.
+  Tamper(
+      "DELETE FROM audit_customer_runs WHERE run > 5 OR (run = 5 AND seq > "
+      "22); UPDATE audit_index_state SET indexed_through = 20");
+  Reopen();
+  EXPECT_EQ(QueryInt("SELECT indexed_through FROM audit_index_state"), 28);
+  ExpectCustomerQueriesMatchTheLog();
+}
+
+TEST_F(StoreTest, UpgradesASchemaVersion1Database) {
+  AppendMixed(25);
+  store_.reset();
+  Tamper(
+      "DROP TABLE audit_customer_runs; DROP TABLE audit_index_state; "
+      "CREATE INDEX audit_by_customer ON audit(customer_id, seq) WHERE "
+      "customer_id <> ''; PRAGMA user_version = 1");
+  run_entries_ = 4;
+  Reopen();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 2);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM sqlite_master WHERE name = "
+                     "'audit_by_customer'"),
+            0);
+  EXPECT_EQ(QueryInt("SELECT indexed_through FROM audit_index_state"), 24);
+  ExpectCustomerQueriesMatchTheLog();
+}
 
 TEST_F(StoreTest, RecordedConsentIsListedWithItsAuditEntry) {
   auto r = store_->RecordConsent(Consent("c1"));
