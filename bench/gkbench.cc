@@ -32,6 +32,7 @@
 #include <optional>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "bench/echo_server.h"
 #include "bench/load.h"
 #include "bench/seed.h"
@@ -788,6 +789,9 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  // As in gatekeeperd (see daemon/main.cc): the echo server and the load
+  // client run without Abseil's deadlock detection, like the daemon.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (serve_echo) return gatekeeper::bench::ServeEcho();
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGINT, gatekeeper::bench::OnStopSignal);

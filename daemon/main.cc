@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "absl/synchronization/mutex.h"
 #include "daemon/config/config.h"
 #include "daemon/server/daemon.h"
 
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
+  // Debian's Abseil is built with Mutex deadlock detection on; gRPC's mutexes
+  // then record a lock graph on every acquisition (several % of a check).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Asio turns the signal into a completion on this loop (self-pipe); the
   // shutdown work runs here, not in a signal handler.
