@@ -55,6 +55,37 @@ std::string Mask(const std::string& international) {
 
 }  // namespace
 
+std::optional<std::string> JapaneseE164Candidate(std::string_view input) {
+  std::string digits;
+  digits.reserve(16);
+  bool plus = false;
+  for (size_t i = 0; i < input.size(); ++i) {
+    const char c = input[i];
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if (c == '+' && i == 0) {
+      plus = true;
+    } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
+      return std::nullopt;
+    }
+    if (digits.size() > 12) return std::nullopt;
+  }
+  // The national significant number: 9 or 10 digits, never starting with 0
+  // (the trunk prefix), which the two spellings below put in front of it.
+  std::string_view nsn;
+  if (plus) {
+    if (digits.rfind("81", 0) != 0) return std::nullopt;
+    nsn = std::string_view(digits).substr(2);
+  } else {
+    if (digits.size() < 2 || digits[0] != '0') return std::nullopt;
+    nsn = std::string_view(digits).substr(1);
+  }
+  if (nsn.size() < 9 || nsn.size() > 10 || nsn[0] == '0') return std::nullopt;
+  // "010" is Japan's international call prefix, not a trunk 0 before "10".
+  if (!plus && nsn[0] == '1' && nsn[1] == '0') return std::nullopt;
+  return StrCat("+81", nsn);
+}
+
 absl::StatusOr<ParsedPhone> ParsePhone(std::string_view input) {
   if (input.empty()) return absl::InvalidArgumentError("is empty");
   if (input.size() > 64) return absl::InvalidArgumentError("is too long");

@@ -201,7 +201,8 @@ absl::Status ValidateCheckInsert(const v1::CheckInsertRequest& req) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req) {
+absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req,
+                                              const KnownPhone& known) {
   absl::Status s;
   if (!(s = ValidateCampaignId("campaign_id", req.campaign_id())).ok() ||
       !(s = ValidateText("agent_id", req.agent_id(), false, 128)).ok()) {
@@ -213,6 +214,11 @@ absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req) {
     }
   }
   if (req.phone_number().empty()) return Invalid("phone_number", "is required");
+  if (known) {
+    if (auto e164 = JapaneseE164Candidate(req.phone_number())) {
+      if (auto phone = known(*e164)) return *std::move(phone);
+    }
+  }
   auto phone = ParsePhone(req.phone_number());
   if (!phone.ok())
     return Invalid("phone_number", std::string(phone.status().message()));

@@ -5,6 +5,7 @@
 #ifndef GATEKEEPER_DAEMON_POLICY_VALIDATE_H_
 #define GATEKEEPER_DAEMON_POLICY_VALIDATE_H_
 
+#include <functional>
 #include <optional>
 
 #include "absl/status/statusor.h"
@@ -40,7 +41,13 @@ absl::Status ValidateCampaignId(std::string_view field, std::string_view id);
 absl::Status ValidateCheckInsert(const v1::CheckInsertRequest& req);
 
 // Returns the parsed number to dial.
-absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req);
+// `known`, when given, is asked first about the number's E.164 candidate
+// (JapaneseE164Candidate) and answers for a number on record, which skips
+// parsing it.
+using KnownPhone =
+    std::function<std::optional<ParsedPhone>(std::string_view e164)>;
+absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req,
+                                              const KnownPhone& known = {});
 
 }  // namespace gatekeeper::policy
 

@@ -126,9 +126,19 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
 }
 
 void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
-  auto phone = policy::ValidateCheckDial(req);
+  // A number already on record needs no parsing (see JapaneseE164Candidate).
+  std::string hashed, pseudonym;
+  auto phone = policy::ValidateCheckDial(
+      req, [&](std::string_view e164) -> std::optional<ParsedPhone> {
+        hashed = std::string(e164);
+        pseudonym = pseudonymizer_.Pseudonym(e164);
+        std::optional<std::string> masked = store_.KnownPhoneMask(pseudonym);
+        if (!masked.has_value()) return std::nullopt;
+        return ParsedPhone{hashed, *std::move(masked)};
+      });
   if (!phone.ok()) return done(phone.status());
-  DialTarget target{*phone, pseudonymizer_.Pseudonym(phone->e164)};
+  if (hashed != phone->e164) pseudonym = pseudonymizer_.Pseudonym(phone->e164);
+  DialTarget target{*phone, std::move(pseudonym)};
   DecideDial(req, target, 1, std::move(done));
 }
 

@@ -18,7 +18,9 @@ void ConsentIndex::Apply(std::vector<Change>& changes) {
     }
     const std::string& phone = c.entry.fact.phone_pseudonym;
     if (!phone.empty()) {
-      auto& customers = customers_by_phone_[phone];
+      Phone& p = customers_by_phone_[phone];
+      if (p.masked.empty()) p.masked = std::move(c.phone_masked);
+      auto& customers = p.customers;
       if (std::find(customers.begin(), customers.end(),
                     c.entry.fact.customer_id) == customers.end()) {
         customers.push_back(c.entry.fact.customer_id);
@@ -65,13 +67,21 @@ std::vector<ConsentFact> ConsentIndex::OfPhone(
   std::shared_lock<std::shared_mutex> lock(mu_);
   auto p = customers_by_phone_.find(phone_pseudonym);
   if (p == customers_by_phone_.end()) return out;
-  for (const std::string& customer : p->second) {
+  for (const std::string& customer : p->second.customers) {
     auto it = by_customer_.find(customer);
     if (it != by_customer_.end()) {
       Collect(it->second, purpose, company_id, phone_pseudonym, out);
     }
   }
   return out;
+}
+
+std::optional<std::string> ConsentIndex::MaskOfPhone(
+    std::string_view phone_pseudonym) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto p = customers_by_phone_.find(phone_pseudonym);
+  if (p == customers_by_phone_.end()) return std::nullopt;
+  return p->second.masked;
 }
 
 size_t ConsentIndex::size() const {

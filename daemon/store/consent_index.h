@@ -7,6 +7,7 @@
 #ifndef GATEKEEPER_DAEMON_STORE_CONSENT_INDEX_H_
 #define GATEKEEPER_DAEMON_STORE_CONSENT_INDEX_H_
 
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ class ConsentIndex {
   struct Change {
     Entry entry;      // entry.fact.consent_id and customer_id always set
     bool only_state;  // true: set entry.fact.state on the existing consent
+    std::string phone_masked = {};  // with a new consent's phone_pseudonym
   };
 
   void Apply(std::vector<Change>& changes);
@@ -37,6 +39,9 @@ class ConsentIndex {
   std::vector<ConsentFact> OfPhone(std::string_view phone_pseudonym,
                                    v1::Purpose purpose,
                                    std::string_view company_id) const;
+  // The masked form of a number some consent names (nullopt: none does).
+  std::optional<std::string> MaskOfPhone(
+      std::string_view phone_pseudonym) const;
   size_t size() const;
 
  private:
@@ -54,9 +59,12 @@ class ConsentIndex {
 
   mutable std::shared_mutex mu_;
   Map by_customer_;  // guarded by mu_
-  // Phone pseudonym -> the customers holding a consent for it.
-  std::unordered_map<std::string, std::vector<std::string>, Hash,
-                     std::equal_to<>>
+  struct Phone {
+    std::string masked;
+    std::vector<std::string> customers;  // holding a consent for it
+  };
+  // Phone pseudonym -> its masked form and customers.
+  std::unordered_map<std::string, Phone, Hash, std::equal_to<>>
       customers_by_phone_;  // guarded by mu_
   size_t size_ = 0;         // guarded by mu_
 };

@@ -349,6 +349,7 @@ class SqliteStore::WriteContext final : public StateView {
                          c.expires_at,      v1::CONSENT_STATE_GRANTED};
     change.entry.purpose = c.purpose;
     change.entry.company_id = c.company_id;
+    change.phone_masked = c.phone_masked;
     pending_consents_.push_back(std::move(change));
     return r;
   }
@@ -535,8 +536,8 @@ absl::Status SqliteStore::LoadConsentIndex() {
   ASSIGN_OR_RETURN(
       sqlite::Stmt s,
       writer_->Prepare("SELECT consent_id, customer_id, phone_hmac, "
-                       "collected_at, expires_at, state, purpose, company_id "
-                       "FROM consents"));
+                       "collected_at, expires_at, state, purpose, company_id, "
+                       "phone_masked FROM consents"));
   std::vector<ConsentIndex::Change> changes;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
@@ -550,6 +551,7 @@ absl::Status SqliteStore::LoadConsentIndex() {
     c.entry.fact.state = static_cast<v1::ConsentState>(s.Int(5));
     c.entry.purpose = static_cast<v1::Purpose>(s.Int(6));
     c.entry.company_id = s.Text(7);
+    if (!c.entry.fact.phone_pseudonym.empty()) c.phone_masked = s.Text(8);
     changes.push_back(std::move(c));
     if (changes.size() == 100000) {
       index_.Apply(changes);
@@ -1041,6 +1043,11 @@ absl::StatusOr<std::vector<ConsentFact>> SqliteStore::ConsentsOfPhone(
     std::string_view phone_pseudonym, v1::Purpose purpose,
     std::string_view company_id) {
   return index_.OfPhone(phone_pseudonym, purpose, company_id);
+}
+
+std::optional<std::string> SqliteStore::KnownPhoneMask(
+    std::string_view phone_pseudonym) {
+  return index_.MaskOfPhone(phone_pseudonym);
 }
 
 absl::StatusOr<v1::Campaign> SqliteStore::CreateCampaign(

@@ -97,6 +97,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
       std::string_view campaign_id) override;
   absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() override;
+  std::optional<std::string> KnownPhoneMask(
+      std::string_view phone_pseudonym) override;
   uint64_t StateVersion() const override;
   void AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
                            AppendDone done) override;

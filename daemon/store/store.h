@@ -122,6 +122,12 @@ class Store : public StateView {
       std::string_view actor, const CampaignTransition& transition) = 0;
   virtual absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() = 0;
 
+  // The masked form of a number that some recorded consent names, whatever
+  // its state; nullopt when none does. Such a number was validated when it
+  // was recorded, and stays valid: CheckDial uses this to skip parsing.
+  virtual std::optional<std::string> KnownPhoneMask(
+      std::string_view phone_pseudonym) = 0;
+
   // -- Audit --
   // A counter that moves with every committed write to consents or
   // campaigns. A decision reads it before reading its inputs.

@@ -273,12 +273,27 @@ TEST_F(DaemonTest, DialConsentLifecycle) {
   ASSERT_TRUE(Record(TmConsent(), &rec).ok());
   EXPECT_EQ(rec.phone_masked(), "+81 90-****-5678");
 
-  // Any format of the same number matches.
-  for (const char* phone : {kPhoneE164, kPhone, "09012345678"}) {
+  // Any format of the same number matches, and is logged the same way,
+  // whether it was parsed or recognised as a number on record.
+  const char* kFullWidth =
+      "\xef\xbc\x90\xef\xbc\x99\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92\xef"
+      "\xbc\x93\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97\xef\xbc"
+      "\x98";  // full-width: parsed by libphonenumber
+  for (const char* phone : {kPhoneE164, kPhone, "09012345678", kFullWidth}) {
     auto r = CheckDial(phone, "hikari-call-2026-05");
     EXPECT_EQ(r.decision().verdict(), v1::VERDICT_ALLOW) << phone;
     EXPECT_EQ(r.decision().consent_id(), rec.consent_id());
   }
+  std::set<std::string> logged;
+  for (const v1::AuditEntry& e : QueryAudit()) {
+    if (e.kind() != "decision.dial") continue;
+    const std::string& p = e.payload_json();
+    const size_t at = p.find("\"phone_hmac\"");
+    ASSERT_NE(at, std::string::npos) << p;
+    logged.insert(p.substr(at));  // phone_hmac and phone_masked
+    EXPECT_NE(p.find("+81 90-****-5678"), std::string::npos) << p;
+  }
+  EXPECT_EQ(logged.size(), 1u);
   auto with_customer = CheckDial(kPhone, "hikari-call-2026-05", "C-1001");
   EXPECT_EQ(with_customer.decision().verdict(), v1::VERDICT_ALLOW);
   EXPECT_EQ(with_customer.disclosure().seller_name(), "ひかりネット株式会社");

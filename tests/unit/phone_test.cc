@@ -6,6 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "tests/testing/temp_dir.h"
 
@@ -36,6 +40,55 @@ TEST(PhoneTest, RejectsInvalidNumbers) {
               absl::StatusCode::kInvalidArgument)
         << in;
   }
+}
+
+TEST(PhoneTest, JapaneseE164CandidateOfTheCommonSpellings) {
+  for (const char* in :
+       {"090-1234-5678", "09012345678", "090 1234 5678", "+81 90-1234-5678",
+        "+819012345678", "(090)1234-5678", "090.1234.5678"}) {
+    EXPECT_EQ(JapaneseE164Candidate(in), "+819012345678") << in;
+  }
+  EXPECT_EQ(JapaneseE164Candidate("03-1234-5678"), "+81312345678");
+  for (const char* in :
+       {"", "0", "abc", "+1 650 253 0000", "010-1-650-253-0000",
+        "0081-90-1234-5678", "+81 090-1234-5678", "090-1234-5678 ext 1",
+        "9012345678", "0901234567890", "090-1234-56",
+        "\xef\xbc\x90\xef\xbc\x99\xef\xbc\x90"}) {
+    EXPECT_EQ(JapaneseE164Candidate(in), std::nullopt) << in;
+  }
+}
+
+// The property CheckDial's shortcut rests on: whenever a candidate is the
+// E.164 form of a valid number (so could match a recorded pseudonym),
+// libphonenumber reads the input as that same number.
+TEST(PhoneTest, JapaneseE164CandidateAgreesWithLibphonenumber) {
+  std::mt19937 rng(20261128);
+  const std::vector<std::string> prefixes = {"0",    "+81", "+81 ", "(0",  "0 ",
+                                             "+81-", "+8",  "00",   "+810"};
+  const std::string seps = " -.()";
+  int checked = 0, agreed_valid = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string in = prefixes[rng() % prefixes.size()];
+    const int n = 7 + static_cast<int>(rng() % 6);
+    for (int d = 0; d < n; ++d) {
+      // Weighted first digits: 1, 3, 5-9 and 0 lead real and tricky numbers.
+      in.push_back(static_cast<char>('0' + rng() % 10));
+      if (rng() % 5 == 0) in.push_back(seps[rng() % seps.size()]);
+    }
+    const std::optional<std::string> c = JapaneseE164Candidate(in);
+    if (!c.has_value()) continue;
+    auto as_recorded = ParsePhone(*c);
+    if (!as_recorded.ok() || as_recorded->e164 != *c) continue;
+    ++checked;
+    auto parsed = ParsePhone(in);
+    ASSERT_TRUE(parsed.ok()) << in << " -> " << *c;
+    EXPECT_EQ(parsed->e164, *c) << in;
+    EXPECT_EQ(parsed->masked, as_recorded->masked) << in;
+    ++agreed_valid;
+  }
+  // The generator must reach the interesting cases.
+  EXPECT_GT(checked, 1000);
+  EXPECT_EQ(agreed_valid, checked);
 }
 
 TEST(PseudonymizerTest, CreatesKeyWithMode0600AndReloadsIt) {
