@@ -6,8 +6,10 @@
 #include <openssl/sha.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/status/status.h"
 
@@ -80,9 +82,31 @@ std::string NewId(std::string_view prefix) {
   char ts[13];
   std::snprintf(ts, sizeof ts, "%012llx",
                 static_cast<unsigned long long>(ms) & 0xffffffffffffULL);
+  // splitmix64's finaliser: a bijection on 64 bits.
+  auto mix = [](uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  struct Sequence {
+    uint64_t seed[2];
+    uint64_t next = 0;
+    Sequence() {
+      const std::string r = RandomBytes(sizeof(seed));
+      std::memcpy(seed, r.data(), sizeof(seed));
+    }
+  };
+  thread_local Sequence seq;
+  const uint64_t n = seq.next++;
+  const uint64_t a = mix(seq.seed[0] + n);  // distinct for distinct n
+  const uint64_t b = mix(seq.seed[1] ^ n);
+  char tail[21];
+  std::snprintf(tail, sizeof tail, "%016llx%04llx",
+                static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b & 0xffff));
   std::string id(prefix);
   id += ts;
-  id += ToHex(RandomBytes(10));
+  id += tail;
   return id;
 }
 

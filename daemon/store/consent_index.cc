@@ -39,6 +39,7 @@ void ConsentIndex::Collect(const std::vector<Entry>& entries,
                            v1::Purpose purpose, std::string_view company_id,
                            std::string_view phone,
                            std::vector<ConsentFact>& out) const {
+  out.reserve(out.size() + entries.size());
   for (const Entry& e : entries) {
     if (e.purpose == purpose && e.company_id == company_id &&
         (phone.empty() || e.fact.phone_pseudonym == phone)) {
