@@ -1,6 +1,7 @@
 #include "daemon/store/sqlite_store.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <pthread.h>
 
 #include <cstdio>
 #include <future>
@@ -573,9 +574,19 @@ void SqliteStore::Start() {
         return SQLITE_OK;
       },
       this);
-  writer_thread_ = std::thread([this] { WriterLoop(); });
-  completion_thread_ = std::thread([this] { CompletionLoop(); });
-  checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  // Named for top -H and perf.
+  writer_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "gk-writer");
+    WriterLoop();
+  });
+  completion_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "gk-answer");
+    CompletionLoop();
+  });
+  checkpoint_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "gk-checkpoint");
+    CheckpointLoop();
+  });
 }
 
 SqliteStore::~SqliteStore() { Close(); }
