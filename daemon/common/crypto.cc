@@ -16,9 +16,16 @@
 namespace gatekeeper {
 
 std::string Sha256(std::string_view data) {
+  // The digest is fetched once: SHA256() looks it up on every call.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
+  unsigned int len = 0;
+  if (md == nullptr || EVP_Digest(data.data(), data.size(),
+                                  reinterpret_cast<unsigned char*>(out.data()),
+                                  &len, md, nullptr) != 1) {
+    std::fputs("fatal: SHA-256 failed\n", stderr);
+    std::abort();
+  }
   return out;
 }
 
@@ -29,6 +36,73 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
        reinterpret_cast<const unsigned char*>(data.data()), data.size(),
        reinterpret_cast<unsigned char*>(out.data()), &len);
   out.resize(len);
+  return out;
+}
+
+struct HmacSha256Key::State {
+  EVP_MD* md = nullptr;
+  EVP_MD_CTX* inner = nullptr;  // after hashing key XOR ipad
+  EVP_MD_CTX* outer = nullptr;  // after hashing key XOR opad
+};
+
+HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
+  constexpr size_t kBlock = 64;
+  unsigned char k[kBlock] = {};
+  if (key.size() > kBlock) {
+    const std::string digest = Sha256(key);
+    std::memcpy(k, digest.data(), digest.size());
+  } else {
+    std::memcpy(k, key.data(), key.size());
+  }
+  unsigned char ipad[kBlock], opad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = k[i] ^ 0x36;
+    opad[i] = k[i] ^ 0x5c;
+  }
+  state_->md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  state_->inner = EVP_MD_CTX_new();
+  state_->outer = EVP_MD_CTX_new();
+  if (state_->md == nullptr || state_->inner == nullptr ||
+      state_->outer == nullptr ||
+      EVP_DigestInit_ex(state_->inner, state_->md, nullptr) != 1 ||
+      EVP_DigestUpdate(state_->inner, ipad, kBlock) != 1 ||
+      EVP_DigestInit_ex(state_->outer, state_->md, nullptr) != 1 ||
+      EVP_DigestUpdate(state_->outer, opad, kBlock) != 1) {
+    std::fputs("fatal: cannot set up HMAC-SHA256\n", stderr);
+    std::abort();
+  }
+  OPENSSL_cleanse(k, sizeof k);
+  OPENSSL_cleanse(ipad, sizeof ipad);
+  OPENSSL_cleanse(opad, sizeof opad);
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MD_CTX_free(state_->inner);
+  EVP_MD_CTX_free(state_->outer);
+  EVP_MD_free(state_->md);
+  delete state_;
+}
+
+std::string HmacSha256Key::Mac(std::string_view data) const {
+  // A per-thread working context, copied from the keyed states.
+  struct Work {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Work() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Work work;
+  unsigned char inner[EVP_MAX_MD_SIZE];
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  unsigned int len = 0;
+  if (work.ctx == nullptr || EVP_MD_CTX_copy_ex(work.ctx, state_->inner) != 1 ||
+      EVP_DigestUpdate(work.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(work.ctx, inner, &len) != 1 ||
+      EVP_MD_CTX_copy_ex(work.ctx, state_->outer) != 1 ||
+      EVP_DigestUpdate(work.ctx, inner, len) != 1 ||
+      EVP_DigestFinal_ex(work.ctx, reinterpret_cast<unsigned char*>(out.data()),
+                         &len) != 1) {
+    std::fputs("fatal: HMAC-SHA256 failed\n", stderr);
+    std::abort();
+  }
   return out;
 }
 

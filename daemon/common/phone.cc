@@ -167,11 +167,11 @@ absl::StatusOr<Pseudonymizer> Pseudonymizer::LoadOrCreate(
 }
 
 std::string Pseudonymizer::Pseudonym(std::string_view e164) const {
-  return HmacSha256(key_, StrCat("phone:", e164));
+  return key_->Mac(StrCat("phone:", e164));
 }
 
 std::string Pseudonymizer::Mac(std::string_view data) const {
-  return HmacSha256(key_, data);
+  return key_->Mac(data);
 }
 
 }  // namespace gatekeeper

@@ -6,11 +6,13 @@
 #define GATEKEEPER_DAEMON_COMMON_PHONE_H_
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "daemon/common/crypto.h"
 
 namespace gatekeeper {
 
@@ -55,8 +57,9 @@ class Pseudonymizer {
   std::string Mac(std::string_view data) const;
 
  private:
-  explicit Pseudonymizer(std::string key) : key_(std::move(key)) {}
-  std::string key_;
+  explicit Pseudonymizer(std::string key)
+      : key_(std::make_shared<const HmacSha256Key>(key)) {}
+  std::shared_ptr<const HmacSha256Key> key_;  // shared by copies
 };
 
 }  // namespace gatekeeper
