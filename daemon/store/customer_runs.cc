@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "daemon/common/status_macros.h"
-#include "daemon/common/strings.h"
 
 namespace gatekeeper {
 
@@ -40,31 +39,40 @@ absl::Status CustomerRunIndexer::Load(sqlite::Connection& db) {
     }
     indexed_through_ = static_cast<uint64_t>(s.Int(0));
   }
-  head_seq_ = indexed_through_;
+  uint64_t last = 0;
   {
     ASSIGN_OR_RETURN(sqlite::Stmt s,
-                     db.Prepare("SELECT seq, customer_id FROM audit "
-                                "WHERE seq > ? ORDER BY seq"));
-    s.Bind(1, static_cast<int64_t>(indexed_through_));
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      const uint64_t seq = static_cast<uint64_t>(s.Int(0));
-      if (seq != head_seq_ + 1) {
-        return absl::DataLossError(
-            StrCat("audit entry ", head_seq_ + 1,
-                   " is missing; run gkctl audit verify"));
-      }
-      head_seq_ = seq;
-      Run& run = RunFor(seq);
-      std::string customer = s.Text(1);
-      if (!customer.empty()) run.keys.emplace_back(std::move(customer), seq);
-    }
+                     db.Prepare("SELECT coalesce(max(seq), 0) FROM audit"));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) last = static_cast<uint64_t>(s.Int(0));
   }
-  // Complete runs left by a crash or an older schema: index them now, each
-  // in a transaction of its own.
-  while (!runs_.empty() &&
-         (runs_.front().run + 1) * run_entries_ <= head_seq_) {
+  head_seq_ = indexed_through_;
+  // One run at a time, so that memory stays bounded however long the
+  // unindexed tail (an upgraded database is all tail). A complete run, left
+  // by a crash or an older schema, is indexed at once in a transaction of its
+  // own; the incomplete last one stays in memory.
+  while (head_seq_ < last) {
+    const uint64_t run_end = (head_seq_ / run_entries_ + 1) * run_entries_;
+    {
+      ASSIGN_OR_RETURN(sqlite::Stmt s,
+                       db.Prepare("SELECT seq, customer_id FROM audit "
+                                  "WHERE seq > ? AND seq <= ? ORDER BY seq"));
+      s.Bind(1, static_cast<int64_t>(head_seq_))
+          .Bind(2, static_cast<int64_t>(run_end));
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        // Entries deleted behind the daemon's back are VerifyAudit's to
+        // report; the index covers the ones there are.
+        const uint64_t seq = static_cast<uint64_t>(s.Int(0));
+        Run& run = RunFor(seq);
+        std::string customer = s.Text(1);
+        if (!customer.empty()) run.keys.emplace_back(std::move(customer), seq);
+      }
+    }
+    head_seq_ = std::min(run_end, last);
+    RunFor(head_seq_);  // the run exists even if all its entries are gone
+    if (head_seq_ < run_end) break;  // the incomplete last run
     RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
     absl::Status s = Step(db, runs_.front().keys.size());
     if (s.ok()) s = db.Exec("COMMIT");

@@ -189,6 +189,22 @@ TEST_F(StoreTest, RunInterruptedByACrashIsIndexedAgainOnStart) {
   ExpectCustomerQueriesMatchTheLog();
 }
 
+TEST_F(StoreTest, EntriesDeletedFromTheUnindexedTailDoNotStopTheStart) {
+  run_entries_ = 4;
+  Reopen();
+  AppendMixed(30);
+  store_.reset();
+  // Runs 5 and 6 back to unindexed, then a whole run and one more entry gone.
+  Tamper(
+      "DELETE FROM audit_customer_runs WHERE run >= 5; UPDATE "
+      "audit_index_state SET indexed_through = 20; DELETE FROM audit WHERE "
+      "seq BETWEEN 21 AND 24 OR seq = 26");
+  Reopen();  // the log is VerifyAudit's to judge; the index covers the rest
+  EXPECT_EQ(QueryInt("SELECT indexed_through FROM audit_index_state"), 28);
+  ExpectCustomerQueriesMatchTheLog();
+  EXPECT_FALSE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(StoreTest, UpgradesASchemaVersion1Database) {
   AppendMixed(25);
   store_.reset();
