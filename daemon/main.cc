@@ -2,6 +2,7 @@
 // down in order on SIGTERM or SIGINT. Signals are handled on an Asio event
 // loop, never inside a signal handler.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -57,6 +58,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
+  // Everything the daemon creates (the database, its WAL and shared-memory
+  // files, the key) holds personal data or protects it: owner only.
+  ::umask(077);
   // Debian's Abseil is built with Mutex deadlock detection on; gRPC's mutexes
   // then record a lock graph on every acquisition (several % of a check).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

@@ -783,10 +783,14 @@ TEST_F(DaemonTest, SecondDaemonOnSameDataDirIsRefused) {
   EXPECT_NE(second.error().find("in use"), std::string::npos) << second.error();
 }
 
-TEST_F(DaemonTest, KeyFileIsPrivate) {
-  struct stat st {};
-  ASSERT_EQ(::stat((daemon_->data_dir() / "pseudonym.key").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+TEST_F(DaemonTest, DataFilesArePrivate) {
+  ASSERT_TRUE(Record(AdConsent()).ok());  // the WAL and shm files exist now
+  for (const char* name : {"pseudonym.key", "gatekeeper.db",
+                           "gatekeeper.db-wal", "gatekeeper.db-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((daemon_->data_dir() / name).c_str(), &st), 0) << name;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << name;
+  }
 }
 
 TEST(GatekeeperdCliTest, CheckConfigExitCodes) {
