@@ -1,7 +1,6 @@
 #include "daemon/common/crypto.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -26,16 +25,6 @@ std::string Sha256(std::string_view data) {
     std::fputs("fatal: SHA-256 failed\n", stderr);
     std::abort();
   }
-  return out;
-}
-
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  std::string out(EVP_MAX_MD_SIZE, '\0');
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       reinterpret_cast<unsigned char*>(out.data()), &len);
-  out.resize(len);
   return out;
 }
 

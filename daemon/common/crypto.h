@@ -9,14 +9,13 @@
 
 namespace gatekeeper {
 
-// Raw 32-byte digests.
+// Raw 32-byte digest.
 std::string Sha256(std::string_view data);
-std::string HmacSha256(std::string_view key, std::string_view data);
 
-// HMAC-SHA256 under a fixed key, with the key's inner and outer SHA-256
-// states computed once: about 0.15 us a MAC instead of 1 us (OpenSSL's
-// one-shot HMAC looks the digest up and hashes the key every time). Same
-// output as HmacSha256(key, data). Thread-safe; not copyable.
+// HMAC-SHA256 (RFC 2104) under a fixed key, with the key's inner and outer
+// SHA-256 states computed once: about 0.15 us a MAC instead of 1 us for
+// OpenSSL's one-shot HMAC(), which looks the digest up and hashes the key
+// every time. Thread-safe; not copyable.
 class HmacSha256Key {
  public:
   explicit HmacSha256Key(std::string_view key);

@@ -21,12 +21,6 @@ CustomerRunIndexer::Run& CustomerRunIndexer::RunFor(uint64_t seq) {
   return runs_.back();
 }
 
-size_t CustomerRunIndexer::backlog() const {
-  size_t n = 0;
-  for (const Run& r : runs_) n += r.keys.size() - r.inserted;
-  return n;
-}
-
 absl::Status CustomerRunIndexer::Load(sqlite::Connection& db) {
   {
     ASSIGN_OR_RETURN(sqlite::Stmt s,

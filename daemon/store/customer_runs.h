@@ -68,10 +68,6 @@ class CustomerRunIndexer {
                  uint64_t head_seq);
   void RolledBack();
 
-  uint64_t indexed_through() const { return indexed_through_; }
-  // Entries waiting (for tests and metrics).
-  size_t backlog() const;
-
   // Calls fn with the seqs of the customer's entries after `after_seq`, in
   // order, until it returns false or `limit` were given. Call inside a read
   // transaction, so that index and log are one snapshot.
