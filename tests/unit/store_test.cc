@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
 #include "daemon/store/sqlite_store.h"
 #include "tests/testing/fault_vfs.h"
@@ -146,8 +147,7 @@ class StoreTest : public ::testing::Test {
   // Appends n entries for customers C0..C3 and some with no customer.
   void AppendMixed(int n) {
     for (int i = 0; i < n; ++i) {
-      const std::string customer =
-          i % 5 == 4 ? "" : "C" + std::to_string((i * 7) % 4);
+      const std::string customer = i % 5 == 4 ? "" : StrCat("C", (i * 7) % 4);
       ASSERT_TRUE(Append("decision.insert", customer).ok());
     }
   }
