@@ -6,11 +6,12 @@
 // CheckDial at each --concurrency against echo calls of the same message sizes
 // (the transport's limit on this machine). Prints QPS, p50/p99, the ratio to
 // echo and the target: at concurrency 64, >= 50% of echo's QPS with durable
-// audit entries and p99 < 10 ms. Missing the target is reported, not an error:
-// the exit code is non-zero only when the setup fails.
+// audit entries and p99 < 10 ms. Missing the target is reported, not an error.
+// Exit codes: 0 done; 1 setup failed; 3 the audit log lacks a decision a client
+// was given, or does not verify; 130 interrupted.
 //
 //   gkbench [--data-dir DIR [--keep]] [--consents N] [--duration S]
-//           [--concurrency 1,16,64] [--gatekeeperd PATH]
+//           [--concurrency 1,16,64] [--rounds N] [--gatekeeperd PATH]
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -69,6 +70,7 @@ struct Flags {
                                   "EchoDialSized"};
   bool verify_audit = true;
   uint64_t seed = 1;
+  int rounds = 1;
 };
 
 // The example configuration's companies and notices, on loopback port 0.
@@ -200,6 +202,7 @@ struct Row {
   std::string op;
   bool is_check = false;
   int concurrency = 0;
+  int round = 0;  // 0-based; every run is repeated once per round
   RunResult result;
   // Cores used over the measured window (1.0 = one core busy).
   double client_cpu = 0;  // gkbench
@@ -218,11 +221,20 @@ struct Snapshot {
 };
 
 const Row* FindRow(const std::vector<Row>& rows, const std::string& op,
-                   int concurrency) {
+                   int concurrency, int round) {
   for (const Row& r : rows) {
-    if (r.op == op && r.concurrency == concurrency) return &r;
+    if (r.op == op && r.concurrency == concurrency && r.round == round) {
+      return &r;
+    }
   }
   return nullptr;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::string EchoFor(const std::string& check) {
@@ -246,10 +258,15 @@ class Bench {
       return 1;
     }
     RunAll();
-    Finish();
+    const bool evidence_ok = Finish();
     if (g_interrupted.load()) {
       std::cout << "gkbench: interrupted; the numbers above are partial\n";
       return 130;
+    }
+    if (!evidence_ok) {
+      std::cout << "gkbench: FAILED: the audit log does not hold what the "
+                   "clients were told (see \"audit\" above)\n";
+      return 3;
     }
     return 0;
   }
@@ -453,46 +470,57 @@ class Bench {
           sync->p50_ms, sync->p99_ms, sync->samples);
     }
     uint64_t run_no = 0;
-    for (int c : f_.concurrency) {
-      for (const std::string& name : f_.ops) {
-        if (g_interrupted.load()) break;
-        Op* op = ops[name].get();
-        Subprocess& server = op->is_check() ? *daemon_ : *echo_;
-        Row row;
-        row.op = name;
-        row.is_check = op->is_check();
-        row.concurrency = c;
-        Snapshot s0;
-        RunOptions o;
-        o.concurrency = c;
-        o.warmup_seconds = f_.warmup;
-        o.duration_seconds = f_.duration;
-        o.seed = f_.seed * 7919 + ++run_no;
-        o.at_window_start = [&] { s0 = Take(server); };
-        o.at_window_end = [&] { Account(s0, Take(server), row); };
-        o.interrupted = &g_interrupted;
-        row.result = Run(*op, o);
-        if (row.is_check) acknowledged_ += row.result.total_ok;
-        const RunResult& r = row.result;
-        std::printf(
-            "  %-16s c=%-3d %8.0f QPS  p50 %7.3f ms  p99 %7.3f ms  "
-            "errors %" PRIu64 "%s\n",
-            name.c_str(), c, r.Qps(), r.PercentileMs(50), r.PercentileMs(99),
-            r.errors,
-            r.incomplete    ? "  INCOMPLETE (calls hung)"
-            : r.interrupted ? "  INTERRUPTED"
-                            : "");
-        if (!r.first_error.empty()) {
-          std::printf("    first error: %s\n", r.first_error.c_str());
+    for (int round = 0; round < f_.rounds; ++round) {
+      for (int c : f_.concurrency) {
+        for (const std::string& name : f_.ops) {
+          if (g_interrupted.load()) break;
+          Op* op = ops[name].get();
+          Subprocess& server = op->is_check() ? *daemon_ : *echo_;
+          Row row;
+          row.op = name;
+          row.is_check = op->is_check();
+          row.concurrency = c;
+          row.round = round;
+          Snapshot s0;
+          RunOptions o;
+          o.concurrency = c;
+          o.warmup_seconds = f_.warmup;
+          o.duration_seconds = f_.duration;
+          o.seed = f_.seed * 7919 + ++run_no;
+          o.at_window_start = [&] { s0 = Take(server); };
+          o.at_window_end = [&] { Account(s0, Take(server), row); };
+          o.interrupted = &g_interrupted;
+          row.result = Run(*op, o);
+          if (row.is_check) acknowledged_ += row.result.total_ok;
+          const RunResult& r = row.result;
+          std::printf(
+              "  %-16s c=%-3d %s%8.0f QPS  p50 %7.3f ms  p99 %7.3f ms  "
+              "errors %" PRIu64 "%s\n",
+              name.c_str(), c, RoundLabel(round).c_str(), r.Qps(),
+              r.PercentileMs(50), r.PercentileMs(99), r.errors,
+              r.incomplete    ? "  INCOMPLETE (calls hung)"
+              : r.interrupted ? "  INTERRUPTED"
+                              : "");
+          if (!r.first_error.empty()) {
+            std::printf("    first error: %s\n", r.first_error.c_str());
+          }
+          std::fflush(stdout);
+          rows_.push_back(std::move(row));
         }
-        std::fflush(stdout);
-        rows_.push_back(std::move(row));
       }
     }
     std::stable_sort(rows_.begin(), rows_.end(),
                      [this](const Row& a, const Row& b) {
                        return OpRank(a.op) < OpRank(b.op);
                      });
+  }
+
+  // "r2 " when runs are repeated, else nothing.
+  std::string RoundLabel(int round) const {
+    if (f_.rounds <= 1) return "";
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "r%-2d ", round + 1);
+    return buf;
   }
 
   size_t OpRank(const std::string& op) const {
@@ -537,9 +565,10 @@ class Bench {
   }
 
   void PrintTable() {
-    std::printf("\n%-16s %5s %9s %9s %8s %8s %7s %7s %8s %8s %8s %6s\n", "op",
-                "conc", "calls", "QPS", "p50 ms", "p99 ms", "errors", "allow",
-                "vs echo", "srv cpu", "gkbench", "other");
+    std::printf("\n%-16s %5s %s%9s %9s %8s %8s %7s %7s %8s %8s %8s %6s\n", "op",
+                "conc", f_.rounds > 1 ? "rnd " : "", "calls", "QPS", "p50 ms",
+                "p99 ms", "errors", "allow", "vs echo", "srv cpu", "gkbench",
+                "other");
     for (const Row& row : rows_) {
       const RunResult& r = row.result;
       std::string allow = "-", ratio = "-";
@@ -557,7 +586,8 @@ class Bench {
         }
       }
       if (row.is_check) {
-        const Row* echo = FindRow(rows_, EchoFor(row.op), row.concurrency);
+        const Row* echo =
+            FindRow(rows_, EchoFor(row.op), row.concurrency, row.round);
         if (echo != nullptr && echo->result.Qps() > 0) {
           char buf[16];
           std::snprintf(buf, sizeof(buf), "%.1f%%",
@@ -570,9 +600,10 @@ class Bench {
         std::snprintf(buf, sizeof(buf), "%.0f%%", 100.0 * cores);
         return std::string(buf);
       };
-      std::printf("%-16s %5d %9" PRIu64 " %9.0f %8.3f %8.3f %7" PRIu64
+      std::printf("%-16s %5d %s%9" PRIu64 " %9.0f %8.3f %8.3f %7" PRIu64
                   " %7s %8s %8s %8s %6s%s\n",
-                  row.op.c_str(), row.concurrency, r.calls, r.Qps(),
+                  row.op.c_str(), row.concurrency,
+                  RoundLabel(row.round).c_str(), r.calls, r.Qps(),
                   r.PercentileMs(50), r.PercentileMs(99), r.errors,
                   allow.c_str(), ratio.c_str(), pct(row.server_cpu).c_str(),
                   pct(row.client_cpu).c_str(), pct(row.other_cpu).c_str(),
@@ -597,8 +628,8 @@ class Bench {
         "\nbusiest server threads over each window (name/tid, %% of "
         "one core):\n");
     for (const Row& row : rows_) {
-      std::printf("  %-16s c=%-3d %s\n", row.op.c_str(), row.concurrency,
-                  row.threads.c_str());
+      std::printf("  %-16s c=%-3d %s%s\n", row.op.c_str(), row.concurrency,
+                  RoundLabel(row.round).c_str(), row.threads.c_str());
     }
   }
 
@@ -616,27 +647,53 @@ class Bench {
         "audit entries, p99 < %.0f ms\n",
         c, 100 * kTargetRatio, kTargetP99Ms);
     for (const char* check : {"CheckInsert", "CheckDial"}) {
-      const Row* row = FindRow(rows_, check, c);
-      const Row* echo = FindRow(rows_, EchoFor(check), c);
-      if (row == nullptr || echo == nullptr || echo->result.Qps() <= 0) {
+      // One ratio per round: each check against the echo run next to it.
+      std::vector<double> ratios, p99s, qps, echo_qps;
+      bool errors = false;
+      for (int round = 0; round < f_.rounds; ++round) {
+        const Row* row = FindRow(rows_, check, c, round);
+        const Row* echo = FindRow(rows_, EchoFor(check), c, round);
+        if (row == nullptr || echo == nullptr || echo->result.Qps() <= 0) {
+          continue;
+        }
+        ratios.push_back(row->result.Qps() / echo->result.Qps());
+        p99s.push_back(row->result.PercentileMs(99));
+        qps.push_back(row->result.Qps());
+        echo_qps.push_back(echo->result.Qps());
+        errors = errors || row->result.errors > 0 || row->result.incomplete;
+      }
+      if (ratios.empty()) {
         std::printf("  %-11s: not measured (needs %s and %s at %d)\n", check,
                     check, EchoFor(check).c_str(), c);
         continue;
       }
-      const double ratio = row->result.Qps() / echo->result.Qps();
-      const double p99 = row->result.PercentileMs(99);
-      const bool errors = row->result.errors > 0 || row->result.incomplete;
+      const double ratio = Median(ratios);
+      const double p99 = Median(p99s);
+      const char* verdict = ratio >= kTargetRatio && !errors ? "PASS" : "MISS";
+      const char* p99_verdict = p99 < kTargetP99Ms && !errors ? "PASS" : "MISS";
+      const char* had_errors = errors ? " (the run had errors)" : "";
+      if (ratios.size() == 1) {
+        std::printf(
+            "  %-11s: %.0f QPS = %.1f%% of echo (%.0f QPS): %s;  p99 %.2f ms: "
+            "%s%s\n",
+            check, qps[0], 100 * ratio, echo_qps[0], verdict, p99, p99_verdict,
+            had_errors);
+        continue;
+      }
       std::printf(
-          "  %-11s: %.0f QPS = %.1f%% of echo (%.0f QPS): %s;  p99 %.2f ms: "
-          "%s%s\n",
-          check, row->result.Qps(), 100 * ratio, echo->result.Qps(),
-          ratio >= kTargetRatio && !errors ? "PASS" : "MISS", p99,
-          p99 < kTargetP99Ms && !errors ? "PASS" : "MISS",
-          errors ? " (the run had errors)" : "");
+          "  %-11s: median of %zu rounds: %.1f%% of echo (each round %.1f-"
+          "%.1f%%; %.0f QPS against echo's %.0f, medians): %s;  p99 %.2f "
+          "ms: %s%s\n",
+          check, ratios.size(), 100 * ratio,
+          100 * *std::min_element(ratios.begin(), ratios.end()),
+          100 * *std::max_element(ratios.begin(), ratios.end()), Median(qps),
+          Median(echo_qps), verdict, p99, p99_verdict, had_errors);
     }
   }
 
-  void Finish() {
+  // Prints the results; false when the log lacks an acknowledged decision or
+  // does not verify.
+  bool Finish() {
     // Stop the servers; the daemon drains and closes its store.
     daemon_channels_.clear();
     echo_channels_.clear();
@@ -651,11 +708,13 @@ class Bench {
     std::printf("\naudit (read from %s after gatekeeperd stopped: %s):\n",
                 db_.string().c_str(), daemon_exit.c_str());
     auto after = ReadDbFacts(db_, head_before_);
+    bool evidence_ok = after.ok();
     if (!after.ok()) {
       std::printf("  cannot read the database: %s\n",
                   std::string(after.status().message()).c_str());
     } else {
       const uint64_t acked = acknowledged_ + probe_ok_;
+      evidence_ok = after->decisions_after >= acked;
       std::printf(
           "  %" PRIu64 " entries written during the run, %" PRIu64
           " of them decisions; the clients received %" PRIu64
@@ -673,7 +732,7 @@ class Bench {
                   after->consents, after->head_seq, Mib(FileSize(db_)).c_str(),
                   Mib(FileSize(dir_ / "gatekeeper.db-wal")).c_str());
     }
-    if (f_.verify_audit) VerifyChain();
+    if (f_.verify_audit && !VerifyChain()) evidence_ok = false;
     std::printf("echo server: %s\n", echo_exit.c_str());
     if (seed_.imported > 0) {
       std::printf("seeding: %" PRIu64 " consents in %.1f s (%.0f consents/s)\n",
@@ -684,9 +743,10 @@ class Bench {
                   seed_.layout_consents);
     }
     std::fflush(stdout);
+    return evidence_ok;
   }
 
-  void VerifyChain() {
+  bool VerifyChain() {
     const auto t0 = std::chrono::steady_clock::now();
     SqliteStoreOptions so;
     so.path = db_.string();
@@ -694,7 +754,7 @@ class Bench {
     if (!store.ok()) {
       std::printf("  verify: cannot open: %s\n",
                   std::string(store.status().message()).c_str());
-      return;
+      return false;
     }
     auto v = (*store)->VerifyAudit();
     (*store)->Close();
@@ -703,12 +763,13 @@ class Bench {
             .count();
     if (!v.ok()) {
       std::printf("  verify: %s\n", std::string(v.status().message()).c_str());
-      return;
+      return false;
     }
     std::printf("  chain verify: %s, %" PRIu64
                 " entries checked in %.1f s%s%s\n",
                 v->ok ? "ok" : "BROKEN", v->entries_checked, s,
                 v->ok ? "" : ": ", v->ok ? "" : v->detail.c_str());
+    return v->ok;
   }
 
   void Cleanup() {
@@ -764,6 +825,12 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  app.add_option("--rounds", f.rounds,
+                 "repeat every run this many times, round after round; the "
+                 "target lines take the median over the rounds of each "
+                 "check's ratio to the echo run next to it")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20));
   app.add_option("--channels", f.channels,
                  "gRPC channels (TCP connections) per server")
       ->capture_default_str()
