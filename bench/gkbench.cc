@@ -515,7 +515,7 @@ class Bench {
                      });
   }
 
-  // "r2 " when runs are repeated, else nothing.
+  // A fixed-width "r2  " column when runs are repeated, else nothing.
   std::string RoundLabel(int round) const {
     if (f_.rounds <= 1) return "";
     char buf[16];
@@ -678,16 +678,16 @@ class Bench {
             "%s%s\n",
             check, qps[0], 100 * ratio, echo_qps[0], verdict, p99, p99_verdict,
             had_errors);
-        continue;
+      } else {
+        std::printf(
+            "  %-11s: median of %zu rounds: %.1f%% of echo (each round %.1f-"
+            "%.1f%%; %.0f QPS against echo's %.0f, medians): %s;  p99 %.2f "
+            "ms: %s%s\n",
+            check, ratios.size(), 100 * ratio,
+            100 * *std::min_element(ratios.begin(), ratios.end()),
+            100 * *std::max_element(ratios.begin(), ratios.end()), Median(qps),
+            Median(echo_qps), verdict, p99, p99_verdict, had_errors);
       }
-      std::printf(
-          "  %-11s: median of %zu rounds: %.1f%% of echo (each round %.1f-"
-          "%.1f%%; %.0f QPS against echo's %.0f, medians): %s;  p99 %.2f "
-          "ms: %s%s\n",
-          check, ratios.size(), 100 * ratio,
-          100 * *std::min_element(ratios.begin(), ratios.end()),
-          100 * *std::max_element(ratios.begin(), ratios.end()), Median(qps),
-          Median(echo_qps), verdict, p99, p99_verdict, had_errors);
     }
   }
 
