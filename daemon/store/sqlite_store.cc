@@ -579,10 +579,6 @@ void SqliteStore::Start() {
     pthread_setname_np(pthread_self(), "gk-writer");
     WriterLoop();
   });
-  completion_thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "gk-answer");
-    CompletionLoop();
-  });
   checkpoint_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "gk-checkpoint");
     CheckpointLoop();
@@ -596,14 +592,9 @@ void SqliteStore::Close() {
     std::lock_guard<std::mutex> lock(queue_mu_);
     closing_ = true;
   }
-  queue_cv_.notify_all();
+  writer_cv_.notify_one();
+  // The writer thread drains what is queued once no one leads, then exits.
   if (writer_thread_.joinable()) writer_thread_.join();
-  {
-    std::lock_guard<std::mutex> lock(completion_mu_);
-    completion_closing_ = true;
-  }
-  completion_cv_.notify_all();
-  if (completion_thread_.joinable()) completion_thread_.join();
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     checkpoint_closing_ = true;
@@ -612,12 +603,23 @@ void SqliteStore::Close() {
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
 }
 
+namespace {
+// Set while this thread is the writer: a Write() from one of the callbacks it
+// runs would wait for a commit only this thread can make.
+thread_local bool t_writing = false;
+}  // namespace
+
 void SqliteStore::Submit(Op op) {
   {
-    std::lock_guard<std::mutex> lock(queue_mu_);
+    std::unique_lock<std::mutex> lock(queue_mu_);
     if (!closing_) {
       queue_.push_back(std::move(op));
-      queue_cv_.notify_all();
+      // A writer takes it with its next batch (after a checkpoint hold, the
+      // writer thread does); otherwise this thread becomes the writer.
+      if (writer_busy_ || writer_paused_) return;
+      writer_busy_ = true;
+      lock.unlock();
+      Lead();
       return;
     }
   }
@@ -626,6 +628,11 @@ void SqliteStore::Submit(Op op) {
 
 absl::Status SqliteStore::Write(
     std::function<absl::Status(WriteContext&)> apply) {
+  if (t_writing) {
+    // It would wait for a commit that only this thread can make.
+    return absl::InternalError(
+        "a store write was started from a store callback");
+  }
   std::promise<absl::Status> p;
   std::future<absl::Status> f = p.get_future();
   Submit({std::move(apply), [&p](absl::Status s) { p.set_value(std::move(s)); },
@@ -633,25 +640,43 @@ absl::Status SqliteStore::Write(
   return f.get();
 }
 
-void SqliteStore::WriterLoop() {
+void SqliteStore::Lead() {
+  t_writing = true;
   std::vector<Op> batch;
   while (true) {
     {
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      writer_busy_ = false;
-      queue_cv_.notify_all();  // a checkpoint may be waiting for this
-      queue_cv_.wait(lock, [&] {
-        return !writer_paused_ && (closing_ || !queue_.empty());
-      });
-      if (queue_.empty()) return;  // closing and drained
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (queue_.empty() || writer_paused_) {
+        writer_busy_ = false;
+        t_writing = false;
+        // A checkpoint hold waits for this; after it (or at Close) the
+        // writer thread drains what is left.
+        if (writer_paused_) queue_cv_.notify_all();
+        if (writer_paused_ || closing_) writer_cv_.notify_one();
+        return;
+      }
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      writer_busy_ = true;
     }
     RunBatch(batch);
     batch.clear();
+  }
+}
+
+void SqliteStore::WriterLoop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      writer_cv_.wait(lock, [&] {
+        return !writer_busy_ && !writer_paused_ &&
+               (closing_ || !queue_.empty());
+      });
+      if (queue_.empty()) return;  // closing and drained
+      writer_busy_ = true;
+    }
+    Lead();
   }
 }
 
@@ -785,27 +810,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
 }
 
 void SqliteStore::Complete(Completions completions) {
-  {
-    std::lock_guard<std::mutex> lock(completion_mu_);
-    completion_queue_.push_back(std::move(completions));
-  }
-  completion_cv_.notify_one();
-}
-
-void SqliteStore::CompletionLoop() {
-  while (true) {
-    Completions batch;
-    {
-      std::unique_lock<std::mutex> lock(completion_mu_);
-      completion_cv_.wait(lock, [&] {
-        return completion_closing_ || !completion_queue_.empty();
-      });
-      if (completion_queue_.empty()) return;  // closing and drained
-      batch = std::move(completion_queue_.front());
-      completion_queue_.pop_front();
-    }
-    for (auto& [done, status] : batch) done(std::move(status));
-  }
+  for (auto& [done, status] : completions) done(std::move(status));
 }
 
 void SqliteStore::RequestCheckpoint() {
@@ -851,7 +856,8 @@ void SqliteStore::CheckpointLoop() {
       std::lock_guard<std::mutex> lock(queue_mu_);
       writer_paused_ = false;
     }
-    queue_cv_.notify_all();
+    // Writes queued during the hold had no one to lead them.
+    writer_cv_.notify_one();
   }
 }
 

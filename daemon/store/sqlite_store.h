@@ -1,14 +1,19 @@
 // The embedded SQLite implementation of Store.
 //
-// Threads: one writer thread owns the only write connection and runs every
-// write (group commit: all writes queued while a commit is in flight share the
-// next transaction; each state change in its own SAVEPOINT so one refused
-// write does not take the others down). A completion thread runs the callers'
-// callbacks after COMMIT; a checkpoint thread copies the WAL back into the
-// database (PASSIVE) so commits never wait for a checkpoint. Reads use a pool
-// of query-only connections (memory-mapped); WAL mode lets them run beside
-// the writer. Campaigns and the decision inputs of consents (ConsentIndex)
-// are served from memory, updated by the writer after COMMIT.
+// Threads: writes are queued and committed in groups by one writer at a time,
+// which owns the only write connection (group commit: all writes queued while
+// a commit is in flight share the next transaction; each state change in its
+// own SAVEPOINT so one refused write does not take the others down). The
+// writer is whichever caller finds no commit in progress (the leader): it
+// commits the queue, runs the callers' callbacks after COMMIT on its own
+// thread, and goes on while writes keep arriving. Under load that is a gRPC
+// thread, so answers leave without waking other threads. A writer thread only
+// drains what is queued while no caller can lead (during a checkpoint hold and
+// at Close). A checkpoint thread copies the WAL back into the database
+// (PASSIVE) so commits never wait for a checkpoint. Reads use a pool of
+// query-only connections (memory-mapped); WAL mode lets them run beside the
+// writer. Campaigns and the decision inputs of consents (ConsentIndex) are
+// served from memory, updated by the writer after COMMIT.
 //
 // Durability: WAL with synchronous=FULL, so a committed transaction survives
 // power loss; callers are answered only after COMMIT returns.
@@ -58,7 +63,7 @@ struct SqliteStoreOptions {
   // batches so a checkpoint can complete and the WAL restart: bounds the WAL
   // near 64 MiB under sustained load.
   int restart_frames = 16000;
-  // Called once, on the writer thread, when an I/O error makes the store
+  // Called once, on the writing thread, when an I/O error makes the store
   // refuse writes (e.g. to mark the daemon NOT_SERVING).
   std::function<void(const absl::Status&)> on_refusing_writes;
   // Entries per run of the per-customer audit index (customer_runs.h). Part
@@ -129,23 +134,25 @@ class SqliteStore final : public Store {
   void Start();
   absl::Status LoadConsentIndex();
 
+  // Queues `op`; when no commit is in progress, the calling thread becomes
+  // the writer and commits (Lead) before returning.
   void Submit(Op op);
   // Queues an audit append whose entry `make_draft` produces in the writer
   // (an error there appends nothing).
   void SubmitAppend(
       std::function<absl::StatusOr<AuditDraft>(WriteContext&)> make_draft,
       bool isolated, AppendDone done);
-  // Runs a state-changing `apply` in the writer thread and waits for the
-  // commit.
+  // Runs a state-changing `apply` in the writer and waits for the commit.
   absl::Status Write(std::function<absl::Status(WriteContext&)> apply);
+  // Commits queued writes batch after batch until the queue is empty or a
+  // checkpoint holds the writer; the caller has set writer_busy_.
+  void Lead();
   void WriterLoop();
   void RunBatch(std::vector<Op>& batch);
   // A transaction-control statement on the write connection (prepared once).
   absl::Status Control(const char* sql);
-  // Hands a committed batch's callbacks to the completion thread, so the
-  // writer can start the next transaction while answers are sent.
-  void Complete(Completions completions);
-  void CompletionLoop();
+  // Runs a committed batch's callbacks (on the writing thread).
+  static void Complete(Completions completions);
   void RequestCheckpoint();
   void CheckpointLoop();
 
@@ -154,7 +161,7 @@ class SqliteStore final : public Store {
 
   const SqliteStoreOptions options_;
 
-  // Writer thread state; touched only by the writer thread after Open.
+  // Writer state; touched only by the thread that holds writer_busy_.
   std::unique_ptr<sqlite::Connection> writer_;
   ChainBuilder chain_;
   uint64_t state_version_ = 0;  // including this transaction's writes
@@ -171,19 +178,15 @@ class SqliteStore final : public Store {
   std::atomic<uint64_t> committed_state_version_{0};
 
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<Op> queue_;  // guarded by queue_mu_
-  bool closing_ = false;  // guarded by queue_mu_
-  // The writer is inside a batch / is held between batches for a checkpoint.
+  std::condition_variable queue_cv_;   // the writer left (checkpoint hold)
+  std::condition_variable writer_cv_;  // work for the writer thread
+  std::deque<Op> queue_;               // guarded by queue_mu_
+  bool closing_ = false;               // guarded by queue_mu_
+  // A thread is the writer (leading) / the writer is held between batches
+  // for a checkpoint.
   bool writer_busy_ = false;    // guarded by queue_mu_
   bool writer_paused_ = false;  // guarded by queue_mu_
   std::thread writer_thread_;
-
-  std::mutex completion_mu_;
-  std::condition_variable completion_cv_;
-  std::deque<Completions> completion_queue_;  // guarded by completion_mu_
-  bool completion_closing_ = false;           // guarded by completion_mu_
-  std::thread completion_thread_;
 
   std::unique_ptr<sqlite::Connection> checkpointer_;  // checkpoint thread only
   std::mutex checkpoint_mu_;
@@ -198,7 +201,7 @@ class SqliteStore final : public Store {
   std::map<std::string, v1::Campaign, std::less<>> campaigns_;  // campaigns_mu_
 
   ConsentIndex index_;
-  CustomerRunIndexer runs_index_;  // writer thread only
+  CustomerRunIndexer runs_index_;  // writer only
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<sqlite::Connection>> readers_;  // pool_mu_

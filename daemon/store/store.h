@@ -136,9 +136,10 @@ class Store : public StateView {
   // one of `inputs.keys` has landed since `inputs.state_version` was read
   // (else ABORTED: decide again), so the log never shows a decision after a
   // change it did not see. Writes about other customers do not interfere.
-  // `done` runs (on a store thread) once the entry is durable, with its seq,
-  // or with the error that kept it from being written. Concurrent appends
-  // share one commit.
+  // `done` runs once the entry is durable, with its seq, or with the error
+  // that kept it from being written, on the thread that commits it: possibly
+  // the caller's, before this returns. It must not wait for another store
+  // write. Concurrent appends share one commit.
   using AppendDone = std::function<void(absl::StatusOr<uint64_t> seq)>;
   virtual void AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
                                    AppendDone done) = 0;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <set>
 #include <thread>
@@ -604,6 +606,47 @@ TEST_F(StoreTest, FailedInWriterDecisionAppendsNothingAndSparesTheBatch) {
   EXPECT_EQ(failed.get_future().get().status().code(),
             absl::StatusCode::kInternal);
   EXPECT_EQ(*Append("decision.insert"), 1u);
+}
+
+TEST_F(StoreTest, WriteFromAStoreCallbackIsRefusedInsteadOfDeadlocking) {
+  // Callbacks run on the thread that commits; a write from one would wait
+  // for a commit only that thread can make.
+  std::promise<absl::Status> inner;
+  store_->AppendDecisionAsync(
+      {"decision.insert", "t", "C1", "{}"},
+      {store_->StateVersion(), {CustomerKey("C1")}},
+      [&](absl::StatusOr<uint64_t> seq) {
+        ASSERT_TRUE(seq.ok()) << seq.status();
+        inner.set_value(store_->RecordConsent(Consent("c1")).status());
+      });
+  auto f = inner.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(f.get().code(), absl::StatusCode::kInternal);
+  EXPECT_TRUE(store_->ListConsents("C1", true)->empty());
+  // The store goes on.
+  EXPECT_TRUE(store_->RecordConsent(Consent("c1")).ok());
+}
+
+TEST_F(StoreTest, AppendsSubmittedFromCallbacksAreCommitted) {
+  // A decision decided again after an abort is appended from the callback
+  // of the first attempt; it joins the queue of the committing thread.
+  constexpr int kChain = 50;
+  std::promise<absl::StatusOr<uint64_t>> last;
+  std::function<void(int)> append = [&](int left) {
+    store_->AppendDecisionAsync({"decision.insert", "t", "C1", "{}"},
+                                {store_->StateVersion(), {CustomerKey("C1")}},
+                                [&, left](absl::StatusOr<uint64_t> seq) {
+                                  if (!seq.ok() || left == 1)
+                                    return last.set_value(seq);
+                                  append(left - 1);
+                                });
+  };
+  append(kChain);
+  auto f = last.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(*f.get(), static_cast<uint64_t>(kChain));
+  EXPECT_EQ(store_->VerifyAudit()->entries_checked,
+            static_cast<uint64_t>(kChain));
 }
 
 TEST_F(StoreTest, ClosedStoreRefusesWrites) {
