@@ -651,7 +651,7 @@ void SqliteStore::Lead() {
         t_writing = false;
         // A checkpoint hold waits for this; after it (or at Close) the
         // writer thread drains what is left.
-        if (writer_paused_) queue_cv_.notify_all();
+        if (writer_paused_) writer_left_cv_.notify_all();
         if (writer_paused_ || closing_) writer_cv_.notify_one();
         return;
       }
@@ -691,14 +691,11 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
   std::vector<absl::Status> results;
   results.reserve(batch.size());
   WriteContext ctx(*writer_, chain_, *options_.clock);
+  // Runs the callers' callbacks here, on the committing thread.
   auto complete = [&](const absl::Status* all) {
-    Completions completions;
-    completions.reserve(batch.size());
     for (size_t i = 0; i < batch.size(); ++i) {
-      completions.emplace_back(std::move(batch[i].done),
-                               all ? *all : std::move(results[i]));
+      batch[i].done(all ? *all : std::move(results[i]));
     }
-    Complete(std::move(completions));
   };
   const size_t changes_mark = changes_.size();
   auto fail_all = [&](const absl::Status& why) {
@@ -809,10 +806,6 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
   complete(nullptr);
 }
 
-void SqliteStore::Complete(Completions completions) {
-  for (auto& [done, status] : completions) done(std::move(status));
-}
-
 void SqliteStore::RequestCheckpoint() {
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
@@ -846,7 +839,7 @@ void SqliteStore::CheckpointLoop() {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
       writer_paused_ = true;
-      queue_cv_.wait(lock, [&] { return !writer_busy_; });
+      writer_left_cv_.wait(lock, [&] { return !writer_busy_; });
     }
     sqlite3_busy_timeout(db, 20);
     (void)sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_FULL, nullptr,

@@ -126,8 +126,6 @@ class SqliteStore final : public Store {
     bool isolated = false;
   };
   class ReadLease;
-  using Completions =
-      std::vector<std::pair<std::function<void(absl::Status)>, absl::Status>>;
 
   SqliteStore(SqliteStoreOptions options,
               std::unique_ptr<sqlite::Connection> writer, ChainHead head);
@@ -151,8 +149,6 @@ class SqliteStore final : public Store {
   void RunBatch(std::vector<Op>& batch);
   // A transaction-control statement on the write connection (prepared once).
   absl::Status Control(const char* sql);
-  // Runs a committed batch's callbacks (on the writing thread).
-  static void Complete(Completions completions);
   void RequestCheckpoint();
   void CheckpointLoop();
 
@@ -178,10 +174,10 @@ class SqliteStore final : public Store {
   std::atomic<uint64_t> committed_state_version_{0};
 
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;   // the writer left (checkpoint hold)
-  std::condition_variable writer_cv_;  // work for the writer thread
-  std::deque<Op> queue_;               // guarded by queue_mu_
-  bool closing_ = false;               // guarded by queue_mu_
+  std::condition_variable writer_left_cv_;  // for a checkpoint hold
+  std::condition_variable writer_cv_;       // work for the writer thread
+  std::deque<Op> queue_;                    // guarded by queue_mu_
+  bool closing_ = false;                    // guarded by queue_mu_
   // A thread is the writer (leading) / the writer is held between batches
   // for a checkpoint.
   bool writer_busy_ = false;    // guarded by queue_mu_
