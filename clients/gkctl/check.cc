@@ -119,7 +119,9 @@ void AddDial(CLI::App& group, const Globals& g, Action* action) {
   cmd->add_option("--campaign", o->campaign, "Call campaign id (required)");
   cmd->add_option("--customer", o->customer,
                   "When given, the consent must be this customer's");
-  cmd->add_option("--agent", o->agent, "Agent id (for the audit log)");
+  cmd->add_option(
+      "--agent", o->agent,
+      "Agent who will make the call (required; recorded with the decision)");
   OnSelect(cmd, action, [&g, o] { return Dial(g, *o); });
 }
 

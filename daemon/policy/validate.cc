@@ -205,7 +205,7 @@ absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req,
                                               const KnownPhone& known) {
   absl::Status s;
   if (!(s = ValidateCampaignId("campaign_id", req.campaign_id())).ok() ||
-      !(s = ValidateText("agent_id", req.agent_id(), false, 128)).ok()) {
+      !(s = ValidateText("agent_id", req.agent_id(), true, 128)).ok()) {
     return s;
   }
   if (!req.customer_id().empty()) {

@@ -190,10 +190,8 @@ AuditDraft Gates::BuildDial(StateView& state, const v1::CheckDialRequest& req,
   p.set_agent_id(req.agent_id());
   p.set_phone_hmac(ToHex(pseudonym));
   p.set_phone_masked(target.phone.masked);
-  return {"decision.dial",
-          req.agent_id().empty() ? std::string("dial-gate")
-                                 : StrCat("agent:", req.agent_id()),
-          req.customer_id(), DecisionPayloadJson(p)};
+  return {"decision.dial", StrCat("agent:", req.agent_id()), req.customer_id(),
+          DecisionPayloadJson(p)};
 }
 
 void Gates::DecideDial(const v1::CheckDialRequest& req,

@@ -462,6 +462,13 @@ TEST_F(DaemonTest, MalformedChecksAreInvalidArgument) {
   EXPECT_EQ(s.error_message().rfind("phone_number:", 0), 0u);
   CheckDial("", "k1", "", &s);
   EXPECT_EQ(s.error_message(), "phone_number: is required");
+  v1::CheckDialRequest no_agent;
+  no_agent.set_phone_number("+819012345678");
+  no_agent.set_campaign_id("k1");
+  v1::CheckDialResponse r;
+  s = dial_->CheckDial(Ctx().get(), no_agent, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "agent_id: is required");
   EXPECT_TRUE(QueryAudit().empty());
 }
 

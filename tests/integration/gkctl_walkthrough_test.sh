@@ -231,7 +231,8 @@ expect_out "consent_id: $TM_CONSENT"
 expect_out "seller_name: ひかりネット株式会社"
 expect_out "goods_type: 光回線サービス"
 
-gk 1 check dial --phone 090-8765-4321 --customer C-1001 --campaign "$CALL"
+gk 1 check dial --phone 090-8765-4321 --customer C-1001 --campaign "$CALL" \
+  --agent agent-3
 expect_out BLOCK
 expect_out PHONE_NOT_CONSENTED
 
@@ -240,7 +241,7 @@ gk 0 consent withdraw --customer C-1001 --purpose telemarketing --channel ivr \
   --json --target "$GATEKEEPER_TARGET" --timeout 10
 expect_out "\"consent_id\":\"$TM_CONSENT\""
 
-gk 1 check dial --phone 090-1234-5678 --campaign "$CALL"
+gk 1 check dial --phone 090-1234-5678 --campaign "$CALL" --agent agent-3
 expect_out BLOCK
 expect_out CONSENT_WITHDRAWN
 
@@ -254,6 +255,11 @@ gk 2 consent record --customer C-1002 --purpose ad-insert --company hikari-net \
 expect_one_error_line
 expect_err "evidence_ref"
 [[ -s $OUT ]] && fail "a failed record printed on stdout"
+pass
+
+gk 2 check dial --phone +819012345678 --campaign "$CALL"
+expect_one_error_line
+expect_err "agent_id: is required"
 pass
 
 gk 1 check insert --customer C-1001 --campaign no-such-campaign

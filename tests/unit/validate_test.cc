@@ -235,6 +235,7 @@ TEST(CampaignRulesTest, CreatorCannotApprove) {
 TEST(CheckValidationTest, DialNeedsParsablePhoneAndCampaign) {
   v1::CheckDialRequest d;
   d.set_campaign_id("k");
+  d.set_agent_id("agent-7");
   EXPECT_EQ(ValidateCheckDial(d).status().message(),
             "phone_number: is required");
   d.set_phone_number("not a number");
@@ -249,6 +250,18 @@ TEST(CheckValidationTest, DialNeedsParsablePhoneAndCampaign) {
   v1::CheckInsertRequest i;
   i.set_campaign_id("k");
   EXPECT_EQ(ValidateCheckInsert(i).message(), "customer_id: is required");
+}
+
+TEST(CheckValidationTest, DialNeedsTheAgent) {
+  v1::CheckDialRequest d;
+  d.set_campaign_id("k");
+  d.set_phone_number("03-1234-5678");
+  EXPECT_EQ(ValidateCheckDial(d).status().message(), "agent_id: is required");
+  d.set_agent_id(std::string(129, 'a'));
+  EXPECT_EQ(ValidateCheckDial(d).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  d.set_agent_id("tanaka");
+  EXPECT_TRUE(ValidateCheckDial(d).ok());
 }
 
 }  // namespace
