@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "daemon/common/local_time.h"
 #include "daemon/common/strings.h"
 
 namespace gatekeeper {
@@ -153,6 +154,62 @@ absl::Status Invalid(std::string_view key, std::string_view what) {
   return absl::InvalidArgumentError(StrCat(key, ": ", what));
 }
 
+// The four items of 特定商取引法 Art. 16.
+void DefaultProfile(google::protobuf::RepeatedField<int>* items) {
+  items->Add(gatekeeper::v1::DISCLOSURE_ITEM_SELLER_NAME);
+  items->Add(gatekeeper::v1::DISCLOSURE_ITEM_AGENT_NAME);
+  items->Add(gatekeeper::v1::DISCLOSURE_ITEM_GOODS_TYPE);
+  items->Add(gatekeeper::v1::DISCLOSURE_ITEM_SOLICITATION_PURPOSE);
+}
+
+absl::Status ValidateProfile(std::string_view key,
+                             google::protobuf::RepeatedField<int>* items) {
+  if (items->empty()) DefaultProfile(items);
+  std::set<int> seen;
+  for (int i = 0; i < items->size(); ++i) {
+    if (!seen.insert(items->Get(i)).second) {
+      return Invalid(StrCat(key, "[", i, "]"), "duplicate item");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCallingRules(Config& config) {
+  auto* hours = config.mutable_calling_hours();
+  if (hours->start().empty()) hours->set_start("09:00");
+  if (hours->end().empty()) hours->set_end("20:00");
+  auto start = ParseTimeOfDay(hours->start(), /*allow_end_of_day=*/false);
+  if (!start.ok()) {
+    return Invalid("calling_hours.start",
+                   std::string(start.status().message()));
+  }
+  auto end = ParseTimeOfDay(hours->end(), /*allow_end_of_day=*/true);
+  if (!end.ok()) {
+    return Invalid("calling_hours.end", std::string(end.status().message()));
+  }
+  if (*end <= *start) {
+    return Invalid("calling_hours.end",
+                   StrCat("must be later than start (", hours->start(),
+                          "); hours may not wrap past midnight"));
+  }
+  for (int i = 0; i < config.blackout_dates_size(); ++i) {
+    auto day = ParseIsoDate(config.blackout_dates(i));
+    if (!day.ok()) {
+      return Invalid(StrCat("blackout_dates[", i, "]"),
+                     StrCat("\"", config.blackout_dates(i),
+                            "\": ", day.status().message()));
+    }
+  }
+  auto* profiles = config.mutable_disclosure_profiles();
+  if (absl::Status s = ValidateProfile("disclosure_profiles.TOKUSHOHO",
+                                       profiles->mutable_tokushoho());
+      !s.ok()) {
+    return s;
+  }
+  return ValidateProfile("disclosure_profiles.TELECOM_BUSINESS_ACT",
+                         profiles->mutable_telecom_business_act());
+}
+
 bool IsIdentifier(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {
@@ -244,6 +301,7 @@ absl::Status ValidateConfig(Config& config) {
       return Invalid(key + ".representative", "is required");
     }
   }
+  if (absl::Status s = ValidateCallingRules(config); !s.ok()) return s;
   std::set<std::string> notices;
   for (int i = 0; i < config.notices_size(); ++i) {
     const auto& n = config.notices(i);

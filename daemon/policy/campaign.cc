@@ -31,6 +31,13 @@ absl::StatusOr<v1::Campaign> Approve(const v1::Campaign& current,
         StrCat("approver: \"", approver, "\" created campaign ",
                current.campaign_id(), "; a second person must approve it"));
   }
+  if (current.kind() == v1::CAMPAIGN_KIND_CALL &&
+      current.regime() == v1::REGIME_UNSPECIFIED) {
+    return absl::FailedPreconditionError(
+        StrCat("regime: CALL campaign ", current.campaign_id(),
+               " has no regime (REGIME_TOKUSHOHO or "
+               "REGIME_TELECOM_BUSINESS_ACT); it cannot be approved"));
+  }
   v1::Campaign c = current;
   c.set_state(v1::CAMPAIGN_STATE_APPROVED);
   c.set_approved_by(std::string(approver));

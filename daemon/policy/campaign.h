@@ -16,7 +16,8 @@ namespace gatekeeper::policy {
 // by the actor, approval fields cleared.
 v1::Campaign NewDraft(const v1::CreateCampaignRequest& req, Micros now);
 
-// Two-person rule: the approver must not be the creator.
+// Two-person rule: the approver must not be the creator. A CALL campaign
+// needs a regime (it selects the disclosure profile).
 absl::StatusOr<v1::Campaign> Approve(const v1::Campaign& current,
                                      std::string_view approver, Micros now);
 

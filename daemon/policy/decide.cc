@@ -21,11 +21,12 @@ ConsentStatus StatusAt(const ConsentFact& c, Micros now) {
 // Collects the outcome while rules are applied.
 class Builder {
  public:
+  // A reason is listed once; every explanation is kept.
   void Block(v1::Reason r, std::string why) {
     if (std::find(reasons_.begin(), reasons_.end(), r) == reasons_.end()) {
       reasons_.push_back(r);
-      why_.push_back(std::move(why));
     }
+    why_.push_back(std::move(why));
   }
   bool blocked() const { return !reasons_.empty(); }
 
@@ -133,15 +134,39 @@ Outcome DecideInsert(const v1::Campaign* campaign,
   return b.Finish(relied);
 }
 
-Outcome DecideDial(const v1::Campaign* campaign, const DialQuery& query,
-                   std::span<const ConsentFact> consents, Micros now) {
+std::vector<std::string> DialSubjects(const DialQuery& query,
+                                      std::span<const ConsentFact> consents) {
+  std::vector<std::string> out;
+  if (!query.customer_id.empty()) {
+    out.push_back(query.customer_id);
+    return out;
+  }
+  for (const ConsentFact& c : consents) {
+    if (c.phone_pseudonym == query.phone_pseudonym &&
+        std::find(out.begin(), out.end(), c.customer_id) == out.end()) {
+      out.push_back(c.customer_id);
+    }
+  }
+  return out;
+}
+
+Outcome DecideDial(const DialInputs& in, const CallingRules& rules) {
+  const v1::Campaign* campaign = in.campaign;
+  const DialQuery& query = in.query;
+  const Micros now = in.now;
   Builder b;
   if (!CheckCampaign(campaign, v1::CAMPAIGN_KIND_CALL, now, b)) {
-    return b.Finish(nullptr);
+    Outcome o = b.Finish(nullptr);
+    o.customer_id = query.customer_id;
+    return o;
+  }
+  if (auto why = OutsideCallingHours(rules, *campaign, now)) {
+    b.Block(v1::REASON_OUTSIDE_CALLING_HOURS, *std::move(why));
   }
   std::vector<const ConsentFact*> this_number;
   bool other_number_in_force = false;
-  for (const ConsentFact& c : consents) {
+  const std::vector<std::string> subjects = DialSubjects(query, in.consents);
+  for (const ConsentFact& c : in.consents) {
     if (!query.customer_id.empty() && c.customer_id != query.customer_id) {
       continue;
     }
@@ -165,7 +190,47 @@ Outcome DecideDial(const v1::Campaign* campaign, const DialQuery& query,
                    "and company ",
                    campaign->company_id()));
   }
-  return b.Finish(relied);
+  for (const DoNotSolicitFact& e : in.do_not_solicit) {
+    if (e.company_id != campaign->company_id() ||
+        !(e.all_goods_types || e.goods_type == campaign->goods_type())) {
+      continue;
+    }
+    const bool names_number = !e.phone_pseudonym.empty() &&
+                              e.phone_pseudonym == query.phone_pseudonym;
+    const bool names_customer = std::find(subjects.begin(), subjects.end(),
+                                          e.customer_id) != subjects.end();
+    if (names_number || names_customer) {
+      b.Block(v1::REASON_DO_NOT_SOLICIT,
+              StrCat("do-not-solicit entry ", e.entry_id, " (",
+                     names_number ? "this number" : "this customer", ", ",
+                     e.all_goods_types ? std::string("every goods type")
+                                       : e.goods_type,
+                     ")"));
+    }
+  }
+  if (rules.cap_per_campaign_day != 0 &&
+      in.counts.campaign_today >= rules.cap_per_campaign_day) {
+    b.Block(v1::REASON_FREQUENCY_CAP,
+            StrCat("the number was dialled ", in.counts.campaign_today,
+                   " times for campaign ", campaign->campaign_id(),
+                   " today (cap ", rules.cap_per_campaign_day, ")"));
+  }
+  if (rules.cap_per_company_30d != 0 &&
+      in.counts.company_30d >= rules.cap_per_company_30d) {
+    b.Block(v1::REASON_FREQUENCY_CAP,
+            StrCat("the number was dialled ", in.counts.company_30d,
+                   " times for company ", campaign->company_id(),
+                   " in 30 days (cap ", rules.cap_per_company_30d, ")"));
+  }
+  Outcome o = b.Finish(relied);
+  if (!query.customer_id.empty()) {
+    o.customer_id = query.customer_id;
+  } else if (relied != nullptr) {
+    o.customer_id = relied->customer_id;
+  } else if (subjects.size() == 1) {
+    o.customer_id = subjects[0];
+  }
+  return o;
 }
 
 Outcome InternalError(std::string_view what) {

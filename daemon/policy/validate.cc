@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "daemon/common/local_time.h"
 #include "daemon/common/strings.h"
 
 namespace gatekeeper::policy {
@@ -179,6 +180,43 @@ absl::Status ValidateCreateCampaign(const v1::CreateCampaignRequest& req,
   if (ToMicros(c.ends_at()) <= ToMicros(c.starts_at())) {
     return Invalid("campaign.ends_at", "must be later than starts_at");
   }
+  if (!v1::Regime_IsValid(c.regime())) {
+    return Invalid("campaign.regime", "unknown value");
+  }
+  const bool has_window =
+      !c.calling_window_start().empty() || !c.calling_window_end().empty();
+  if (c.kind() != v1::CAMPAIGN_KIND_CALL) {
+    if (c.regime() != v1::REGIME_UNSPECIFIED) {
+      return Invalid("campaign.regime", "is for CALL campaigns only");
+    }
+    if (has_window) {
+      return Invalid(c.calling_window_start().empty()
+                         ? "campaign.calling_window_end"
+                         : "campaign.calling_window_start",
+                     "is for CALL campaigns only");
+    }
+  } else if (has_window) {
+    if (c.calling_window_start().empty() || c.calling_window_end().empty()) {
+      return Invalid(c.calling_window_start().empty()
+                         ? "campaign.calling_window_start"
+                         : "campaign.calling_window_end",
+                     "is required with the other (both or neither)");
+    }
+    auto ws = ParseTimeOfDay(c.calling_window_start(), false);
+    if (!ws.ok()) {
+      return Invalid("campaign.calling_window_start",
+                     std::string(ws.status().message()));
+    }
+    auto we = ParseTimeOfDay(c.calling_window_end(), true);
+    if (!we.ok()) {
+      return Invalid("campaign.calling_window_end",
+                     std::string(we.status().message()));
+    }
+    if (*we <= *ws) {
+      return Invalid("campaign.calling_window_end",
+                     "must be later than calling_window_start");
+    }
+  }
   for (const auto& [k, v] : c.disclosures()) {
     if (!(s = ValidateText(StrCat("campaign.disclosures[", k, "]"), v, false,
                            4096))
@@ -223,6 +261,113 @@ absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req,
   if (!phone.ok())
     return Invalid("phone_number", std::string(phone.status().message()));
   return *std::move(phone);
+}
+
+absl::Status ValidateDecisionId(std::string_view field, std::string_view id) {
+  if (id.empty()) return Invalid(field, "is required");
+  constexpr std::string_view kPrefix = "dec_";
+  bool ok = id.size() == kPrefix.size() + 32 && id.rfind(kPrefix, 0) == 0;
+  for (size_t i = kPrefix.size(); ok && i < id.size(); ++i) {
+    ok = absl::ascii_isdigit(id[i]) || (id[i] >= 'a' && id[i] <= 'f');
+  }
+  if (!ok) {
+    return Invalid(field, "is not a decision id (dec_ and 32 hex digits)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateReportDisclosure(const v1::ReportDisclosureRequest& req,
+                                      Micros now) {
+  absl::Status s;
+  if (!(s = ValidateDecisionId("decision_id", req.decision_id())).ok() ||
+      !(s = ValidateText("agent_id", req.agent_id(), true, 128)).ok() ||
+      !(s = ValidateText("recording_ref", req.recording_ref(), false)).ok()) {
+    return s;
+  }
+  for (int i = 0; i < req.items_size(); ++i) {
+    const std::string field = StrCat("items[", i, "]");
+    const int item = req.items(i);
+    if (item == v1::DISCLOSURE_ITEM_UNSPECIFIED) {
+      return Invalid(field, "DISCLOSURE_ITEM_UNSPECIFIED is not an item");
+    }
+    if (!v1::DisclosureItem_IsValid(item)) {
+      return Invalid(field, "unknown value");
+    }
+    for (int j = 0; j < i; ++j) {
+      if (req.items(j) == item) return Invalid(field, "duplicate item");
+    }
+  }
+  if (!req.has_disclosed_at()) return Invalid("disclosed_at", "is required");
+  if (!req.has_pitch_started_at()) {
+    return Invalid("pitch_started_at", "is required");
+  }
+  if (ToMicros(req.disclosed_at()) > now + kMaxClockSkew) {
+    return Invalid("disclosed_at", "is in the future");
+  }
+  if (ToMicros(req.pitch_started_at()) > now + kMaxClockSkew) {
+    return Invalid("pitch_started_at", "is in the future");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateReportOutcome(const v1::ReportOutcomeRequest& req) {
+  absl::Status s;
+  if (!(s = ValidateDecisionId("decision_id", req.decision_id())).ok() ||
+      !(s = ValidateText("agent_id", req.agent_id(), true, 128)).ok() ||
+      !(s = ValidateText("note", req.note(), false, 1024)).ok()) {
+    return s;
+  }
+  if (req.outcome() == v1::CALL_OUTCOME_UNSPECIFIED) {
+    return Invalid("outcome", "is required");
+  }
+  if (!v1::CallOutcome_IsValid(req.outcome())) {
+    return Invalid("outcome", "unknown value");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<ParsedPhone>> ValidateListDoNotSolicit(
+    const v1::ListDoNotSolicitRequest& req) {
+  switch (req.key_case()) {
+    case v1::ListDoNotSolicitRequest::kCustomerId: {
+      absl::Status s = ValidateCustomerId("customer_id", req.customer_id());
+      if (!s.ok()) return s;
+      return std::optional<ParsedPhone>();
+    }
+    case v1::ListDoNotSolicitRequest::kPhoneNumber: {
+      if (req.phone_number().empty()) {
+        return Invalid("phone_number", "is required");
+      }
+      auto phone = ParsePhone(req.phone_number());
+      if (!phone.ok()) {
+        return Invalid("phone_number", std::string(phone.status().message()));
+      }
+      return std::optional<ParsedPhone>(*std::move(phone));
+    }
+    default:
+      return Invalid("customer_id", "customer_id or phone_number is required");
+  }
+}
+
+absl::Status ValidateClearDoNotSolicit(
+    const v1::ClearDoNotSolicitRequest& req) {
+  absl::Status s;
+  if (!(s = ValidateText("entry_id", req.entry_id(), true, 64)).ok() ||
+      !(s = ValidateText("evidence_ref", req.evidence_ref(), true)).ok() ||
+      !(s = ValidateText("requested_by", req.requested_by(), true, 128)).ok() ||
+      !(s = ValidateText("reason", req.reason(), false, 1024)).ok()) {
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSubjectReport(const v1::SubjectReportRequest& req) {
+  absl::Status s;
+  if (!(s = ValidateCustomerId("customer_id", req.customer_id())).ok() ||
+      !(s = ValidateText("requested_by", req.requested_by(), true, 128)).ok()) {
+    return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace gatekeeper::policy

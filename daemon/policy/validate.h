@@ -12,6 +12,7 @@
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
 #include "daemon/config/config.h"
+#include "gatekeeper/v1/audit_service.pb.h"
 #include "gatekeeper/v1/campaign_service.pb.h"
 #include "gatekeeper/v1/consent_service.pb.h"
 #include "gatekeeper/v1/dial_gate.pb.h"
@@ -48,6 +49,20 @@ using KnownPhone =
     std::function<std::optional<ParsedPhone>(std::string_view e164)>;
 absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req,
                                               const KnownPhone& known = {});
+
+// Decision ids as the daemon makes them: "dec_" and 32 lowercase hex digits.
+absl::Status ValidateDecisionId(std::string_view field, std::string_view id);
+
+absl::Status ValidateReportDisclosure(const v1::ReportDisclosureRequest& req,
+                                      Micros now);
+absl::Status ValidateReportOutcome(const v1::ReportOutcomeRequest& req);
+
+// Returns the parsed number when the request names one.
+absl::StatusOr<std::optional<ParsedPhone>> ValidateListDoNotSolicit(
+    const v1::ListDoNotSolicitRequest& req);
+absl::Status ValidateClearDoNotSolicit(const v1::ClearDoNotSolicitRequest& req);
+
+absl::Status ValidateSubjectReport(const v1::SubjectReportRequest& req);
 
 }  // namespace gatekeeper::policy
 

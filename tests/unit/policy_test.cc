@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/common/local_time.h"
 #include "daemon/policy/decide.h"
 
 namespace gatekeeper::policy {
@@ -219,6 +220,14 @@ const v1::Campaign kCallOk =
 constexpr char kPhone[] = "P-this";
 constexpr char kOther[] = "P-other";
 
+// Calling rules that allow every hour, for the rows about consents.
+CallingRules AllDay() {
+  CallingRules r;
+  r.start_minute = 0;
+  r.end_minute = 24 * 60;
+  return r;
+}
+
 std::vector<DialRow> DialRows() {
   return {
       {"ConsentForNumberAllows",
@@ -320,8 +329,13 @@ class DialPolicyTest : public ::testing::TestWithParam<DialRow> {};
 
 TEST_P(DialPolicyTest, Decides) {
   const DialRow& row = GetParam();
-  Outcome o = DecideDial(row.campaign ? &*row.campaign : nullptr,
-                         {row.customer, kPhone}, row.consents, kNow);
+  Outcome o = DecideDial({row.campaign ? &*row.campaign : nullptr,
+                          {row.customer, kPhone},
+                          row.consents,
+                          {},
+                          {},
+                          kNow},
+                         AllDay());
   EXPECT_EQ(o.verdict, row.verdict);
   EXPECT_EQ(o.reasons, row.reasons);
   EXPECT_EQ(o.consent_id, row.consent_id);
@@ -344,6 +358,296 @@ TEST(PolicyTest, InternalErrorNeverAllows) {
   EXPECT_EQ(o.verdict, v1::VERDICT_BLOCK);
   EXPECT_EQ(o.reasons, std::vector<R>{v1::REASON_INTERNAL_ERROR});
   EXPECT_TRUE(o.consent_id.empty());
+}
+
+// ---- Calling hours and blackout dates (local time at +09:00) ----
+
+constexpr int kJst = 9 * 3600;
+
+// An instant on kNow's local date (2026-05-29 JST) at hh:mm.
+Micros LocalAt(int hh, int mm) {
+  return LocalDayStart(ToLocalTime(kNow, kJst).day, kJst) +
+         (hh * 60 + mm) * kMicrosPerMinute;
+}
+
+v1::Campaign CallCampaign(std::string window_start = "",
+                          std::string window_end = "",
+                          std::string goods = "光回線サービス") {
+  v1::Campaign c = kCallOk;
+  c.set_calling_window_start(std::move(window_start));
+  c.set_calling_window_end(std::move(window_end));
+  c.set_goods_type(std::move(goods));
+  return c;
+}
+
+struct HoursRow {
+  std::string name;
+  CallingRules rules;
+  v1::Campaign campaign;
+  Micros at;
+  bool outside;
+};
+
+CallingRules Blackout(std::string date) {
+  CallingRules r;
+  r.blackout_days = {*ParseIsoDate(date)};
+  return r;
+}
+
+CallingRules UtcHours() {
+  CallingRules r;
+  r.utc_offset_seconds = 0;
+  return r;
+}
+
+std::vector<HoursRow> HoursRows() {
+  return {
+      {"NineIsInside", {}, CallCampaign(), LocalAt(9, 0), false},
+      {"JustBeforeNineIsOutside", {}, CallCampaign(), LocalAt(9, 0) - 1, true},
+      {"JustBeforeEightPmIsInside",
+       {},
+       CallCampaign(),
+       LocalAt(20, 0) - 1,
+       false},
+      {"EightPmIsOutside", {}, CallCampaign(), LocalAt(20, 0), true},
+      {"EarlyMorningIsOutside", {}, CallCampaign(), LocalAt(5, 26), true},
+      {"WindowNarrowsBefore",
+       {},
+       CallCampaign("10:00", "12:00"),
+       LocalAt(9, 30),
+       true},
+      {"WindowNarrowsInside",
+       {},
+       CallCampaign("10:00", "12:00"),
+       LocalAt(11, 59),
+       false},
+      {"WindowEndIsExclusive",
+       {},
+       CallCampaign("10:00", "12:00"),
+       LocalAt(12, 0),
+       true},
+      {"WindowCannotWidenTheHours",
+       {},
+       CallCampaign("19:00", "22:00"),
+       LocalAt(20, 30),
+       true},
+      {"WindowOutsideTheHoursAllowsNothing",
+       {},
+       CallCampaign("06:00", "08:00"),
+       LocalAt(7, 0),
+       true},
+      {"BlackoutDateIsOutside", Blackout("2026-05-29"), CallCampaign(),
+       LocalAt(12, 0), true},
+      {"OtherBlackoutDateIsInside", Blackout("2026-05-30"), CallCampaign(),
+       LocalAt(12, 0), false},
+      {"BlackoutFollowsTheLocalDate", Blackout("2026-05-29"), CallCampaign(),
+       LocalAt(0, 30), true},
+      {"AllDayEndsAtMidnight", AllDay(), CallCampaign(), LocalAt(23, 59),
+       false},
+      {"OffsetIsApplied", UtcHours(), CallCampaign(), kNow, true},
+      {"OffsetIsAppliedInside", UtcHours(), CallCampaign(),
+       kNow - 8 * 3'600'000'000LL, false},
+  };
+}
+
+class CallingHoursTest : public ::testing::TestWithParam<HoursRow> {};
+
+TEST_P(CallingHoursTest, Judges) {
+  const HoursRow& row = GetParam();
+  EXPECT_EQ(OutsideCallingHours(row.rules, row.campaign, row.at).has_value(),
+            row.outside);
+  // And the dial decision lists the reason exactly then.
+  ConsentFact c = Granted("c1", kPhone);
+  c.collected_at = row.at - kDay;
+  v1::Campaign campaign = row.campaign;
+  *campaign.mutable_starts_at() = FromMicros(row.at - kDay);
+  *campaign.mutable_ends_at() = FromMicros(row.at + kDay);
+  Outcome o =
+      DecideDial({&campaign, {"", kPhone}, {&c, 1}, {}, {}, row.at}, row.rules);
+  if (row.outside) {
+    EXPECT_EQ(o.reasons, std::vector<R>{v1::REASON_OUTSIDE_CALLING_HOURS});
+  } else {
+    EXPECT_EQ(o.verdict, v1::VERDICT_ALLOW);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, CallingHoursTest,
+                         ::testing::ValuesIn(HoursRows()),
+                         [](const auto& row) { return row.param.name; });
+
+TEST(CallingHoursTest, ExplanationNamesTheLocalTimeAndHours) {
+  auto why =
+      OutsideCallingHours({}, CallCampaign("10:00", "12:00"), LocalAt(9, 30));
+  ASSERT_TRUE(why.has_value());
+  EXPECT_EQ(*why,
+            "local time 09:30 is outside the calling hours of campaign and "
+            "deployment 10:00-12:00");
+  EXPECT_EQ(*OutsideCallingHours(Blackout("2026-05-29"), CallCampaign(),
+                                 LocalAt(12, 0)),
+            "2026-05-29 is a blackout date");
+}
+
+TEST(CallingHoursTest, CapWindowsStartAtLocalMidnightAndThirtyDaysBack) {
+  const CapWindows w = CapWindowsAt({}, LocalAt(15, 0));
+  EXPECT_EQ(w.day_start, LocalAt(0, 0));
+  EXPECT_EQ(w.since_30d, LocalAt(15, 0) - 30 * kDay);
+}
+
+// ---- Do-not-solicit entries and frequency caps ----
+
+DoNotSolicitFact Refusal(std::string customer, std::string phone,
+                         std::string company = "hikari-net",
+                         std::string goods = "光回線サービス",
+                         bool all_goods = false) {
+  return {"dns_1",          std::move(customer),
+          std::move(phone), std::move(company),
+          std::move(goods), all_goods};
+}
+
+struct RefusalRow {
+  std::string name;
+  std::string customer;  // query customer
+  std::vector<ConsentFact> consents;
+  std::vector<DoNotSolicitFact> entries;
+  DialCounts counts;
+  CallingRules rules;
+  std::vector<R> reasons;  // {CONSENT_ON_RECORD} for ALLOW
+};
+
+CallingRules Capped(uint32_t per_day, uint32_t per_30d) {
+  CallingRules r = AllDay();
+  r.cap_per_campaign_day = per_day;
+  r.cap_per_company_30d = per_30d;
+  return r;
+}
+
+std::vector<RefusalRow> RefusalRows() {
+  const std::vector<ConsentFact> ok = {Granted("c1", kPhone, "C1")};
+  const R allow = v1::REASON_CONSENT_ON_RECORD;
+  const R dns = v1::REASON_DO_NOT_SOLICIT;
+  const R cap = v1::REASON_FREQUENCY_CAP;
+  return {
+      {"RefusalOfTheGoodsBlocks",
+       "C1",
+       ok,
+       {Refusal("C1", kPhone)},
+       {},
+       AllDay(),
+       {dns}},
+      {"RefusalOfOtherGoodsAllows",
+       "C1",
+       ok,
+       {Refusal("C1", kPhone, "hikari-net", "電気")},
+       {},
+       AllDay(),
+       {allow}},
+      {"DoNotCallBlocksEveryGoodsType",
+       "C1",
+       ok,
+       {Refusal("C1", kPhone, "hikari-net", "", true)},
+       {},
+       AllDay(),
+       {dns}},
+      {"OtherSellersRefusalAllows",
+       "C1",
+       ok,
+       {Refusal("C1", kPhone, "denki-home", "", true)},
+       {},
+       AllDay(),
+       {allow}},
+      {"RefusalOnTheNumberBlocksAnotherCustomer",
+       "C1",
+       ok,
+       {Refusal("C9", kPhone)},
+       {},
+       AllDay(),
+       {dns}},
+      {"RefusalOfTheCustomerOnAnotherNumberBlocks",
+       "C1",
+       ok,
+       {Refusal("C1", kOther)},
+       {},
+       AllDay(),
+       {dns}},
+      {"RefusalOfTheConsentsCustomerBlocksANumberOnlyDial",
+       "",
+       ok,
+       {Refusal("C1", kOther)},
+       {},
+       AllDay(),
+       {dns}},
+      {"UnrelatedRefusalAllows",
+       "C1",
+       ok,
+       {Refusal("C9", kOther)},
+       {},
+       AllDay(),
+       {allow}},
+      {"UnderTheCapsAllows", "C1", ok, {}, {0, 2}, Capped(1, 3), {allow}},
+      {"DailyCampaignCapBlocks", "C1", ok, {}, {1, 1}, Capped(1, 3), {cap}},
+      {"ThirtyDayCompanyCapBlocks", "C1", ok, {}, {0, 3}, Capped(1, 3), {cap}},
+      {"BothCapsAreOneReason", "C1", ok, {}, {5, 5}, Capped(1, 3), {cap}},
+      {"ZeroIsNoCap", "C1", ok, {}, {100, 100}, Capped(0, 0), {allow}},
+      {"EveryReasonIsListed",
+       "C1",
+       {Withdrawn("c1", kPhone)},
+       {Refusal("C1", kPhone)},
+       {1, 0},
+       Blackout("2026-05-29"),
+       {v1::REASON_OUTSIDE_CALLING_HOURS, v1::REASON_CONSENT_WITHDRAWN, dns}},
+  };
+}
+
+class RefusalAndCapTest : public ::testing::TestWithParam<RefusalRow> {};
+
+TEST_P(RefusalAndCapTest, Decides) {
+  const RefusalRow& row = GetParam();
+  const v1::Campaign campaign = CallCampaign();
+  Outcome o = DecideDial({&campaign,
+                          {row.customer, kPhone},
+                          row.consents,
+                          row.entries,
+                          row.counts,
+                          LocalAt(12, 0)},
+                         row.rules);
+  EXPECT_EQ(o.reasons, row.reasons) << o.explanation;
+  EXPECT_EQ(o.verdict,
+            row.reasons == std::vector<R>{v1::REASON_CONSENT_ON_RECORD}
+                ? v1::VERDICT_ALLOW
+                : v1::VERDICT_BLOCK);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, RefusalAndCapTest,
+                         ::testing::ValuesIn(RefusalRows()),
+                         [](const auto& row) { return row.param.name; });
+
+TEST(RefusalAndCapTest, EveryCapReachedIsExplained) {
+  const v1::Campaign campaign = CallCampaign();
+  ConsentFact c = Granted("c1", kPhone);
+  Outcome o = DecideDial(
+      {&campaign, {"C1", kPhone}, {&c, 1}, {}, {1, 3}, LocalAt(12, 0)},
+      Capped(1, 3));
+  EXPECT_NE(o.explanation.find("today (cap 1)"), std::string::npos)
+      << o.explanation;
+  EXPECT_NE(o.explanation.find("in 30 days (cap 3)"), std::string::npos)
+      << o.explanation;
+}
+
+TEST(DialSubjectTest, ANumberOnlyDialIsAboutTheConsentsCustomer) {
+  const v1::Campaign campaign = CallCampaign();
+  ConsentFact c = Granted("c1", kPhone, "C7");
+  Outcome allow = DecideDial(
+      {&campaign, {"", kPhone}, {&c, 1}, {}, {}, LocalAt(12, 0)}, AllDay());
+  EXPECT_EQ(allow.customer_id, "C7");
+  c.state = v1::CONSENT_STATE_WITHDRAWN;
+  Outcome block = DecideDial(
+      {&campaign, {"", kPhone}, {&c, 1}, {}, {}, LocalAt(12, 0)}, AllDay());
+  EXPECT_EQ(block.customer_id, "C7");
+  ConsentFact d = Granted("c2", kPhone, "C8");
+  const std::vector<ConsentFact> two = {c, d};
+  EXPECT_EQ(DialSubjects({"", kPhone}, two),
+            (std::vector<std::string>{"C7", "C8"}));
+  EXPECT_EQ(DialSubjects({"C1", kPhone}, two), std::vector<std::string>{"C1"});
 }
 
 }  // namespace

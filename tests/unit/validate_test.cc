@@ -180,9 +180,139 @@ v1::CreateCampaignRequest Campaign() {
   c->set_kind(v1::CAMPAIGN_KIND_CALL);
   c->set_company_id("hikari-net");
   c->set_goods_type("光回線サービス");
+  c->set_regime(v1::REGIME_TOKUSHOHO);
   *c->mutable_starts_at() = FromMicros(kNow);
   *c->mutable_ends_at() = FromMicros(kNow + 1);
   return r;
+}
+
+// The message of the error, which must start with `field`.
+std::string FieldOf(const absl::Status& s) {
+  const std::string m(s.message());
+  return m.substr(0, m.find(':'));
+}
+
+TEST_F(ValidateTest, CallingWindowIsBothOrNeitherAndInOrder) {
+  auto r = Campaign();
+  r.mutable_campaign()->set_calling_window_start("10:00");
+  r.mutable_campaign()->set_calling_window_end("18:30");
+  EXPECT_TRUE(ValidateCreateCampaign(r, config_).ok());
+  r.mutable_campaign()->set_calling_window_end("24:00");
+  EXPECT_TRUE(ValidateCreateCampaign(r, config_).ok());
+  r.mutable_campaign()->clear_calling_window_end();
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.calling_window_end");
+  r.mutable_campaign()->set_calling_window_end("09:00");
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.calling_window_end");
+  r.mutable_campaign()->set_calling_window_start("9:00");
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.calling_window_start");
+  r.mutable_campaign()->set_calling_window_start("25:00");
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.calling_window_start");
+}
+
+TEST_F(ValidateTest, RegimeAndWindowAreForCallCampaignsOnly) {
+  auto r = Campaign();
+  r.mutable_campaign()->set_kind(v1::CAMPAIGN_KIND_INSERT);
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)), "campaign.regime");
+  r.mutable_campaign()->clear_regime();
+  EXPECT_TRUE(ValidateCreateCampaign(r, config_).ok());
+  r.mutable_campaign()->set_calling_window_start("10:00");
+  r.mutable_campaign()->set_calling_window_end("11:00");
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.calling_window_start");
+  r = Campaign();
+  r.mutable_campaign()->set_regime(static_cast<v1::Regime>(9));
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)), "campaign.regime");
+}
+
+TEST(CampaignRulesTest, CallCampaignWithoutRegimeCannotBeApproved) {
+  v1::CreateCampaignRequest req = Campaign();
+  req.mutable_campaign()->clear_regime();
+  auto approved = Approve(NewDraft(req, kNow), "bob", kNow);
+  EXPECT_EQ(approved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(FieldOf(approved.status()), "regime");
+}
+
+v1::ReportDisclosureRequest Disclosure() {
+  v1::ReportDisclosureRequest r;
+  r.set_decision_id("dec_0193a1b2c3d4e5f60718293a4b5c6d7e");
+  r.set_agent_id("tanaka");
+  r.add_items(v1::DISCLOSURE_ITEM_SELLER_NAME);
+  *r.mutable_disclosed_at() = FromMicros(kNow - 60'000'000);
+  *r.mutable_pitch_started_at() = FromMicros(kNow - 30'000'000);
+  return r;
+}
+
+TEST(ReportValidationTest, DisclosureFieldsAreNamed) {
+  EXPECT_TRUE(ValidateReportDisclosure(Disclosure(), kNow).ok());
+  auto r = Disclosure();
+  r.set_decision_id("dec_xyz");
+  EXPECT_EQ(FieldOf(ValidateReportDisclosure(r, kNow)), "decision_id");
+  r = Disclosure();
+  r.clear_agent_id();
+  EXPECT_EQ(ValidateReportDisclosure(r, kNow).message(),
+            "agent_id: is required");
+  r = Disclosure();
+  r.add_items(v1::DISCLOSURE_ITEM_UNSPECIFIED);
+  EXPECT_EQ(FieldOf(ValidateReportDisclosure(r, kNow)), "items[1]");
+  r = Disclosure();
+  r.add_items(v1::DISCLOSURE_ITEM_SELLER_NAME);
+  EXPECT_EQ(ValidateReportDisclosure(r, kNow).message(),
+            "items[1]: duplicate item");
+  r = Disclosure();
+  r.clear_disclosed_at();
+  EXPECT_EQ(ValidateReportDisclosure(r, kNow).message(),
+            "disclosed_at: is required");
+  r = Disclosure();
+  r.clear_pitch_started_at();
+  EXPECT_EQ(ValidateReportDisclosure(r, kNow).message(),
+            "pitch_started_at: is required");
+  r = Disclosure();
+  *r.mutable_disclosed_at() = FromMicros(kNow + 60'000'000);
+  EXPECT_EQ(ValidateReportDisclosure(r, kNow).message(),
+            "disclosed_at: is in the future");
+}
+
+TEST(ReportValidationTest, OutcomeFieldsAreNamed) {
+  v1::ReportOutcomeRequest r;
+  r.set_decision_id("dec_0193a1b2c3d4e5f60718293a4b5c6d7e");
+  r.set_agent_id("tanaka");
+  r.set_outcome(v1::CALL_OUTCOME_REFUSED);
+  EXPECT_TRUE(ValidateReportOutcome(r).ok());
+  r.set_outcome(v1::CALL_OUTCOME_UNSPECIFIED);
+  EXPECT_EQ(ValidateReportOutcome(r).message(), "outcome: is required");
+  r.set_outcome(static_cast<v1::CallOutcome>(99));
+  EXPECT_EQ(ValidateReportOutcome(r).message(), "outcome: unknown value");
+  r.set_outcome(v1::CALL_OUTCOME_REFUSED);
+  r.set_note(std::string(1025, 'x'));
+  EXPECT_EQ(FieldOf(ValidateReportOutcome(r)), "note");
+  r.clear_note();
+  r.clear_decision_id();
+  EXPECT_EQ(ValidateReportOutcome(r).message(), "decision_id: is required");
+}
+
+TEST(ReportValidationTest, DoNotSolicitRequests) {
+  v1::ListDoNotSolicitRequest l;
+  EXPECT_EQ(FieldOf(ValidateListDoNotSolicit(l).status()), "customer_id");
+  l.set_phone_number("not a number");
+  EXPECT_EQ(FieldOf(ValidateListDoNotSolicit(l).status()), "phone_number");
+  l.set_phone_number("090-1234-5678");
+  auto phone = ValidateListDoNotSolicit(l);
+  ASSERT_TRUE(phone.ok());
+  EXPECT_EQ((*phone)->e164, "+819012345678");
+  v1::ClearDoNotSolicitRequest c;
+  c.set_entry_id("dns_1");
+  c.set_requested_by("op-1");
+  EXPECT_EQ(ValidateClearDoNotSolicit(c).message(),
+            "evidence_ref: is required");
+  c.set_evidence_ref("rec-1");
+  EXPECT_TRUE(ValidateClearDoNotSolicit(c).ok());
+  v1::SubjectReportRequest s;
+  s.set_customer_id("C1");
+  EXPECT_EQ(ValidateSubjectReport(s).message(), "requested_by: is required");
 }
 
 TEST_F(ValidateTest, CampaignRules) {
