@@ -11,9 +11,14 @@
 // drains what is queued while no caller can lead (during a checkpoint hold and
 // at Close). A checkpoint thread copies the WAL back into the database
 // (PASSIVE) so commits never wait for a checkpoint. Reads use a pool of
-// query-only connections (memory-mapped); WAL mode lets them run beside the
-// writer. Campaigns and the decision inputs of consents (ConsentIndex) are
-// served from memory, updated by the writer after COMMIT.
+// query-only connections; WAL mode lets them run beside the writer.
+// Campaigns and the decision inputs (ConsentIndex, DoNotSolicitIndex,
+// DialCounter) are served from memory, updated by the writer after COMMIT.
+//
+// Files: this one is the commit pipeline and the Store methods about consents,
+// campaigns and the audit log; sqlite_store_calls.cc holds those about
+// decisions and telemarketing call records. The SQL of each record kind is in
+// its own *_records.cc, the schema in schema.cc.
 //
 // Durability: WAL with synchronous=FULL, so a committed transaction survives
 // power loss; callers are answered only after COMMIT returns.
@@ -45,8 +50,11 @@
 #include "daemon/audit/chain.h"
 #include "daemon/store/consent_index.h"
 #include "daemon/store/customer_runs.h"
+#include "daemon/store/dial_counter.h"
+#include "daemon/store/do_not_solicit_index.h"
 #include "daemon/store/sqlite.h"
 #include "daemon/store/store.h"
+#include "daemon/store/write_context.h"
 
 namespace gatekeeper {
 
@@ -104,44 +112,93 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() override;
   std::optional<std::string> KnownPhoneMask(
       std::string_view phone_pseudonym) override;
+  absl::StatusOr<std::vector<DoNotSolicitFact>> DoNotSolicitOf(
+      std::string_view phone_pseudonym,
+      const std::vector<std::string>& customer_ids) override;
+  DialCounts CountDials(std::string_view phone_pseudonym,
+                        std::string_view company_id,
+                        std::string_view campaign_id, Micros day_start,
+                        Micros since) override;
   uint64_t StateVersion() const override;
-  void AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
+  void AppendDecisionAsync(DecisionWrite write, DecisionInputs inputs,
                            AppendDone done) override;
   void DecideInWriterAsync(Decider decide, AppendDone done) override;
+  void ReportDisclosureAsync(
+      std::string decision_id, std::string fingerprint, DisclosureJudge judge,
+      std::function<void(absl::StatusOr<v1::DisclosureReport>)> done) override;
+  void ReportOutcomeAsync(
+      std::string decision_id, std::string fingerprint, OutcomeJudge judge,
+      std::function<void(absl::StatusOr<v1::OutcomeReport>)> done) override;
+  absl::StatusOr<std::vector<v1::DoNotSolicitEntry>> ListDoNotSolicit(
+      std::string_view customer_id, std::string_view phone_pseudonym,
+      bool include_cleared) override;
+  absl::StatusOr<v1::DoNotSolicitEntry> ClearDoNotSolicit(
+      const v1::ClearDoNotSolicitRequest& request, Micros at) override;
+  absl::StatusOr<std::vector<v1::ProvisionRecord>> ProvisionsBySeq(
+      const std::vector<uint64_t>& seqs) override;
+  absl::StatusOr<uint64_t> LogEvent(AuditDraft draft) override;
   absl::Status ScanAudit(
       uint64_t after_seq, uint32_t limit, std::string_view customer_id,
       const std::function<bool(const AuditRecord&)>& fn) override;
   absl::StatusOr<VerifyResult> VerifyAudit() override;
   void Close() override;
 
-  class WriteContext;
-
  private:
   struct Op {
     std::function<absl::Status(WriteContext&)> apply;
     std::function<void(absl::Status)> done;
-    // Consent and campaign writes move the state version.
+    // Writes to consents, campaigns and do-not-solicit entries move the
+    // state version.
     bool changes_state = false;
     // Runs in a SAVEPOINT: its failure leaves the rest of the batch.
     bool isolated = false;
   };
-  class ReadLease;
+  // A read connection borrowed from the pool; returned on destruction.
+  class ReadLease {
+   public:
+    ReadLease(SqliteStore* store, std::unique_ptr<sqlite::Connection> conn,
+              absl::Status status)
+        : store_(store), conn_(std::move(conn)), status_(std::move(status)) {}
+    ReadLease(ReadLease&&) = default;
+    ~ReadLease() {
+      if (conn_ != nullptr) {
+        std::lock_guard<std::mutex> lock(store_->pool_mu_);
+        store_->readers_.push_back(std::move(conn_));
+      }
+    }
+    const absl::Status& status() const { return status_; }
+    sqlite::Connection* operator->() { return conn_.get(); }
+    sqlite::Connection& operator*() { return *conn_; }
+
+   private:
+    SqliteStore* store_;
+    std::unique_ptr<sqlite::Connection> conn_;
+    absl::Status status_;
+  };
 
   SqliteStore(SqliteStoreOptions options,
               std::unique_ptr<sqlite::Connection> writer, ChainHead head);
   void Start();
-  absl::Status LoadConsentIndex();
 
   // Queues `op`; when no commit is in progress, the calling thread becomes
   // the writer and commits (Lead) before returning.
   void Submit(Op op);
-  // Queues an audit append whose entry `make_draft` produces in the writer
-  // (an error there appends nothing).
+  // Queues a decision: `write` runs in the writer and returns the seq of the
+  // entry it appended (an error there writes nothing of it).
   void SubmitAppend(
-      std::function<absl::StatusOr<AuditDraft>(WriteContext&)> make_draft,
+      std::function<absl::StatusOr<uint64_t>(WriteContext&)> write,
       bool isolated, AppendDone done);
   // Runs a state-changing `apply` in the writer and waits for the commit.
   absl::Status Write(std::function<absl::Status(WriteContext&)> apply);
+  // Runs `apply` in the writer in a savepoint of its own; `done` gets its
+  // result once the transaction is durable (or the error that failed it).
+  void SubmitWrite(std::function<absl::Status(WriteContext&)> apply,
+                   bool changes_state, std::function<void(absl::Status)> done);
+  // The decision's writes inside the writer (AppendDecisionAsync's checks
+  // passed); returns its seq.
+  absl::StatusOr<uint64_t> WriteDecision(WriteContext& w, DecisionWrite& write);
+  // Whether the provision's caps are reached, counting this transaction.
+  bool CapReached(WriteContext& w, const NewProvision& p);
   // Commits queued writes batch after batch until the queue is empty or a
   // checkpoint holds the writer; the caller has set writer_busy_.
   void Lead();
@@ -197,6 +254,8 @@ class SqliteStore final : public Store {
   std::map<std::string, v1::Campaign, std::less<>> campaigns_;  // campaigns_mu_
 
   ConsentIndex index_;
+  DoNotSolicitIndex do_not_solicit_;
+  DialCounter dials_;
   CustomerRunIndexer runs_index_;  // writer only
 
   std::mutex pool_mu_;

@@ -1,5 +1,7 @@
 // The gatekeeper's state behind one small interface: consents, campaigns,
-// idempotency keys and the hash-chained audit log. Every write commits its
+// decisions, the records of telemarketing calls (provision records,
+// do-not-solicit entries, disclosure reports, outcomes), idempotency keys and
+// the hash-chained audit log. Every write commits its
 // audit entry in the same transaction as the change it records; a write is
 // acknowledged (its method returns, its callback runs) only after that
 // transaction is durable. Implementations are thread-safe.
@@ -21,6 +23,7 @@
 #include "daemon/audit/chain.h"
 #include "daemon/common/clock.h"
 #include "daemon/common/facts.h"
+#include "gatekeeper/v1/call_records.pb.h"
 #include "gatekeeper/v1/consent_service.pb.h"
 #include "gatekeeper/v1/types.pb.h"
 
@@ -89,6 +92,52 @@ class StateView {
   virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfPhone(
       std::string_view phone_pseudonym, v1::Purpose purpose,
       std::string_view company_id) = 0;
+  // Active do-not-solicit entries naming the number or one of the customers.
+  virtual absl::StatusOr<std::vector<DoNotSolicitFact>> DoNotSolicitOf(
+      std::string_view phone_pseudonym,
+      const std::vector<std::string>& customer_ids) = 0;
+  // ALLOWed dials to the number: for the campaign at or after `day_start`,
+  // for the company after `since`.
+  virtual DialCounts CountDials(std::string_view phone_pseudonym,
+                                std::string_view company_id,
+                                std::string_view campaign_id, Micros day_start,
+                                Micros since) = 0;
+};
+
+// A number handed to a group company by an ALLOWed dial: its provision record
+// (APPI Art. 29), written with the decision, and the caps it was decided
+// under.
+struct NewProvision {
+  // audit_seq and decision_id are the decision's; the store fills audit_seq.
+  v1::ProvisionRecord record;
+  std::string phone_pseudonym;  // raw HMAC
+  // The append is refused (ABORTED: decide again) when the ALLOWed dials
+  // already committed or in the same transaction have reached a cap
+  // (CountDials with these windows); 0 = no cap.
+  uint32_t cap_per_campaign_day = 0;
+  uint32_t cap_per_company_30d = 0;
+  Micros day_start = 0;
+  Micros since = 0;
+};
+
+// What a decision writes: its audit entry, its id (so that reports can find
+// it), and for an ALLOWed dial its provision.
+struct DecisionWrite {
+  AuditDraft draft;
+  std::string decision_id;
+  std::optional<NewProvision> provision;
+};
+
+// What a call outcome changes, decided by policy.
+struct OutcomeChanges {
+  // A do-not-solicit entry for the decision's customer and number, seller and
+  // goods type (or every goods type).
+  bool do_not_solicit = false;
+  bool all_goods_types = false;
+  // Withdraw the customer's GRANTED TELEMARKETING consents for the seller /
+  // naming the number.
+  bool withdraw_company_consents = false;
+  bool withdraw_number_consents = false;
 };
 
 class Store : public StateView {
@@ -128,28 +177,67 @@ class Store : public StateView {
   virtual std::optional<std::string> KnownPhoneMask(
       std::string_view phone_pseudonym) = 0;
 
-  // -- Audit --
-  // A counter that moves with every committed write to consents or
-  // campaigns. A decision reads it before reading its inputs.
+  // -- Decisions --
+  // A counter that moves with every committed write to consents, campaigns
+  // or do-not-solicit entries. A decision reads it before reading its inputs.
   virtual uint64_t StateVersion() const = 0;
-  // Appends a decision's entry, provided no consent or campaign write naming
-  // one of `inputs.keys` has landed since `inputs.state_version` was read
-  // (else ABORTED: decide again), so the log never shows a decision after a
-  // change it did not see. Writes about other customers do not interfere.
-  // `done` runs once the entry is durable, with its seq, or with the error
-  // that kept it from being written, on the thread that commits it: possibly
-  // the caller's, before this returns. It must not wait for another store
-  // write. Concurrent appends share one commit.
+  // Appends a decision's entry (with its id and, for an ALLOWed dial, its
+  // provision record), provided no write naming one of `inputs.keys` has
+  // landed since `inputs.state_version` was read and no frequency cap of the
+  // provision has been reached meanwhile (else ABORTED: decide again), so the
+  // log never shows a decision after a change it did not see and concurrent
+  // dials cannot overshoot a cap. Writes about other customers do not
+  // interfere. `done` runs once the entry is durable, with its seq, or with
+  // the error that kept it from being written, on the thread that commits it:
+  // possibly the caller's, before this returns. It must not wait for another
+  // store write. Concurrent appends share one commit.
   using AppendDone = std::function<void(absl::StatusOr<uint64_t> seq)>;
-  virtual void AppendDecisionAsync(AuditDraft draft, DecisionInputs inputs,
+  virtual void AppendDecisionAsync(DecisionWrite write, DecisionInputs inputs,
                                    AppendDone done) = 0;
   // Runs `decide` inside the writer's transaction, against the state exactly
-  // as the log has it at that point, and appends the entry it returns (an
-  // error from `decide` aborts the append). Never refused for a concurrent
-  // change, but it serializes decisions on the writer: the fallback when
+  // as the log has it at that point, and appends what it returns (an error
+  // from `decide` aborts the append). Never refused for a concurrent change,
+  // but it serializes decisions on the writer: the fallback when
   // AppendDecisionAsync keeps being refused.
-  using Decider = std::function<absl::StatusOr<AuditDraft>(StateView& state)>;
+  using Decider = std::function<absl::StatusOr<DecisionWrite>(StateView&)>;
   virtual void DecideInWriterAsync(Decider decide, AppendDone done) = 0;
+
+  // -- Telemarketing call records --
+  // Each runs in the writer: looks up the logged decision (NOT_FOUND when no
+  // decision has the id), returns the stored answer for a repeated report
+  // with the same fingerprint (ALREADY_EXISTS for a different one), else asks
+  // `judge` (an error aborts), then stores the report with its audit entry
+  // and effects. `done` runs as for AppendDecisionAsync.
+  using DisclosureJudge = std::function<absl::StatusOr<v1::DisclosureReport>(
+      const LoggedDecision& decision)>;
+  virtual void ReportDisclosureAsync(
+      std::string decision_id, std::string fingerprint, DisclosureJudge judge,
+      std::function<void(absl::StatusOr<v1::DisclosureReport>)> done) = 0;
+  struct JudgedOutcome {
+    v1::OutcomeReport report;
+    OutcomeChanges changes;
+  };
+  using OutcomeJudge = std::function<absl::StatusOr<JudgedOutcome>(
+      const LoggedDecision& decision)>;
+  virtual void ReportOutcomeAsync(
+      std::string decision_id, std::string fingerprint, OutcomeJudge judge,
+      std::function<void(absl::StatusOr<v1::OutcomeReport>)> done) = 0;
+  // Entries of a customer, or of a number (raw pseudonym), newest first.
+  virtual absl::StatusOr<std::vector<v1::DoNotSolicitEntry>> ListDoNotSolicit(
+      std::string_view customer_id, std::string_view phone_pseudonym,
+      bool include_cleared) = 0;
+  // Clears an active entry (NOT_FOUND, FAILED_PRECONDITION when cleared
+  // already) with a "dnc.cleared" entry.
+  virtual absl::StatusOr<v1::DoNotSolicitEntry> ClearDoNotSolicit(
+      const v1::ClearDoNotSolicitRequest& request, Micros at) = 0;
+  // Provision records by the seqs of their decisions (missing ones skipped).
+  virtual absl::StatusOr<std::vector<v1::ProvisionRecord>> ProvisionsBySeq(
+      const std::vector<uint64_t>& seqs) = 0;
+
+  // -- Audit --
+  // Appends a standalone entry (an access to personal data, say) and waits
+  // until it is durable; returns its seq.
+  virtual absl::StatusOr<uint64_t> LogEvent(AuditDraft draft) = 0;
   // Calls `fn` for entries with seq > after_seq (and customer_id, if not
   // empty) in seq order until `limit` entries or `fn` returns false.
   virtual absl::Status ScanAudit(

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/common/crypto.h"
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
 #include "daemon/store/sqlite_store.h"
@@ -20,6 +21,11 @@ namespace gatekeeper {
 namespace {
 
 constexpr Micros kNow = 1'780'000'000'000'000;
+
+// A decision's writes without a provision: its entry and a fresh id.
+DecisionWrite Decision(AuditDraft draft) {
+  return {std::move(draft), NewId("dec_"), std::nullopt};
+}
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -107,7 +113,7 @@ class StoreTest : public ::testing::Test {
                                   std::string customer = "C1") {
     std::promise<absl::StatusOr<uint64_t>> p;
     store_->AppendDecisionAsync(
-        {std::move(kind), "test", customer, "{}"},
+        Decision({std::move(kind), "test", customer, "{}"}),
         {store_->StateVersion(), {CustomerKey(customer)}},
         [&](absl::StatusOr<uint64_t> s) { p.set_value(s); });
     return p.get_future().get();
@@ -207,16 +213,33 @@ TEST_F(StoreTest, EntriesDeletedFromTheUnindexedTailDoNotStopTheStart) {
   EXPECT_FALSE(store_->VerifyAudit()->ok);
 }
 
+// What schema version 3 added.
+#define kDropVersion3                                               \
+  "DROP TABLE decisions; DROP TABLE provision_records; DROP TABLE " \
+  "do_not_solicit; DROP TABLE disclosure_reports; DROP TABLE call_outcomes; "
+
+TEST_F(StoreTest, UpgradesASchemaVersion2Database) {
+  AppendMixed(10);
+  store_.reset();
+  Tamper(kDropVersion3 "PRAGMA user_version = 2");
+  Reopen();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 3);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM decisions"), 0);
+  EXPECT_EQ(*Append("decision.insert"), 11u);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM decisions"), 1);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(StoreTest, UpgradesASchemaVersion1Database) {
   AppendMixed(25);
   store_.reset();
   Tamper(
       "DROP TABLE audit_customer_runs; DROP TABLE audit_index_state; "
       "CREATE INDEX audit_by_customer ON audit(customer_id, seq) WHERE "
-      "customer_id <> ''; PRAGMA user_version = 1");
+      "customer_id <> ''; " kDropVersion3 "PRAGMA user_version = 1");
   run_entries_ = 4;
   Reopen();
-  EXPECT_EQ(QueryInt("PRAGMA user_version"), 2);
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 3);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM sqlite_master WHERE name = "
                      "'audit_by_customer'"),
             0);
@@ -519,7 +542,7 @@ TEST_F(StoreTest, AlteredLastEntryBlocksStartup) {
 // Appends a decision that read C1 (and campaign k1) at `version`.
 absl::StatusOr<uint64_t> AppendAt(SqliteStore& store, uint64_t version) {
   std::promise<absl::StatusOr<uint64_t>> p;
-  store.AppendDecisionAsync({"decision.insert", "t", "C1", "{}"},
+  store.AppendDecisionAsync(Decision({"decision.insert", "t", "C1", "{}"}),
                             {version, {CustomerKey("C1"), CampaignKey("k1")}},
                             [&](auto s) { p.set_value(s); });
   return p.get_future().get();
@@ -563,7 +586,7 @@ TEST_F(StoreTest, DecisionIsAbortedByAWithdrawalOfItsNumber) {
   // A dial decision by number only (no customer) read the pseudonym.
   std::promise<absl::StatusOr<uint64_t>> p;
   store_->AppendDecisionAsync(
-      {"decision.dial", "t", "", "{}"},
+      Decision({"decision.dial", "t", "", "{}"}),
       {before, {PhoneKey(std::string(32, 'p')), CampaignKey("k1")}},
       [&](auto s) { p.set_value(s); });
   EXPECT_EQ(p.get_future().get().status().code(), absl::StatusCode::kAborted);
@@ -577,7 +600,7 @@ TEST_F(StoreTest, DecideInWriterSeesCommittedStateAndAppends) {
   std::promise<absl::StatusOr<uint64_t>> done;
   std::vector<ConsentFact> by_customer, by_phone;
   store_->DecideInWriterAsync(
-      [&](StateView& state) -> absl::StatusOr<AuditDraft> {
+      [&](StateView& state) -> absl::StatusOr<DecisionWrite> {
         auto a =
             state.ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net");
         auto b = state.ConsentsOfPhone(std::string(32, 'p'),
@@ -586,7 +609,7 @@ TEST_F(StoreTest, DecideInWriterSeesCommittedStateAndAppends) {
         if (!b.ok()) return b.status();
         by_customer = *a;
         by_phone = *b;
-        return AuditDraft{"decision.insert", "t", "C1", "{}"};
+        return Decision({"decision.insert", "t", "C1", "{}"});
       },
       [&](auto s) { done.set_value(s); });
   EXPECT_EQ(*done.get_future().get(), 3u);
@@ -599,7 +622,7 @@ TEST_F(StoreTest, DecideInWriterSeesCommittedStateAndAppends) {
 TEST_F(StoreTest, FailedInWriterDecisionAppendsNothingAndSparesTheBatch) {
   std::promise<absl::StatusOr<uint64_t>> failed;
   store_->DecideInWriterAsync(
-      [](StateView&) -> absl::StatusOr<AuditDraft> {
+      [](StateView&) -> absl::StatusOr<DecisionWrite> {
         return absl::InternalError("boom");
       },
       [&](auto s) { failed.set_value(s); });
@@ -613,7 +636,7 @@ TEST_F(StoreTest, WriteFromAStoreCallbackIsRefusedInsteadOfDeadlocking) {
   // for a commit only that thread can make.
   std::promise<absl::Status> inner;
   store_->AppendDecisionAsync(
-      {"decision.insert", "t", "C1", "{}"},
+      Decision({"decision.insert", "t", "C1", "{}"}),
       {store_->StateVersion(), {CustomerKey("C1")}},
       [&](absl::StatusOr<uint64_t> seq) {
         ASSERT_TRUE(seq.ok()) << seq.status();
@@ -633,7 +656,7 @@ TEST_F(StoreTest, AppendsSubmittedFromCallbacksAreCommitted) {
   constexpr int kChain = 50;
   std::promise<absl::StatusOr<uint64_t>> last;
   std::function<void(int)> append = [&](int left) {
-    store_->AppendDecisionAsync({"decision.insert", "t", "C1", "{}"},
+    store_->AppendDecisionAsync(Decision({"decision.insert", "t", "C1", "{}"}),
                                 {store_->StateVersion(), {CustomerKey("C1")}},
                                 [&, left](absl::StatusOr<uint64_t> seq) {
                                   if (!seq.ok() || left == 1)

@@ -1,0 +1,329 @@
+#include "daemon/store/consent_records.h"
+
+#include <map>
+
+#include "daemon/common/status_macros.h"
+#include "daemon/common/strings.h"
+
+namespace gatekeeper {
+namespace {
+
+#define GK_CONSENT_COLUMNS                                                  \
+  "consent_id, customer_id, purpose, company_id, phone_masked, notice_id, " \
+  "channel, evidence_ref, collected_at, expires_at, collected_by, state, "  \
+  "recorded_at, audit_seq, request_id"
+
+v1::ConsentRecord RowToConsent(const sqlite::Stmt& s) {
+  v1::ConsentRecord r;
+  r.set_consent_id(s.Text(0));
+  r.set_customer_id(s.Text(1));
+  r.set_purpose(static_cast<v1::Purpose>(s.Int(2)));
+  r.set_company_id(s.Text(3));
+  r.set_phone_masked(s.Text(4));
+  r.set_notice_id(s.Text(5));
+  r.set_channel(static_cast<v1::ConsentChannel>(s.Int(6)));
+  r.set_evidence_ref(s.Text(7));
+  *r.mutable_collected_at() = FromMicros(s.Int(8));
+  if (!s.IsNull(9)) *r.mutable_expires_at() = FromMicros(s.Int(9));
+  r.set_collected_by(s.Text(10));
+  r.set_state(static_cast<v1::ConsentState>(s.Int(11)));
+  *r.mutable_recorded_at() = FromMicros(s.Int(12));
+  r.set_audit_seq(static_cast<uint64_t>(s.Int(13)));
+  r.set_request_id(s.Text(14));
+  return r;
+}
+
+absl::StatusOr<std::vector<v1::ConsentRecord>> ReadConsents(sqlite::Stmt& s) {
+  std::vector<v1::ConsentRecord> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(RowToConsent(s));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ConsentFact>> ReadFacts(sqlite::Stmt& s) {
+  std::vector<ConsentFact> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ConsentFact f;
+    f.consent_id = s.Text(0);
+    f.customer_id = s.Text(1);
+    f.phone_pseudonym = s.Text(2);
+    f.collected_at = s.Int(3);
+    f.expires_at = s.IsNull(4) ? 0 : s.Int(4);
+    f.state = static_cast<v1::ConsentState>(s.Int(5));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+absl::Status AddEvent(sqlite::Connection& db, std::string_view consent_id,
+                      int64_t event_no, v1::ConsentState state, Micros at,
+                      v1::ConsentChannel channel, std::string_view evidence_ref,
+                      std::string_view reason, uint64_t seq) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("INSERT INTO consent_events(consent_id, event_no, state, "
+                 "at, channel, evidence_ref, reason, audit_seq) "
+                 "VALUES(?,?,?,?,?,?,?,?)"));
+  s.Bind(1, consent_id)
+      .Bind(2, event_no)
+      .Bind(3, static_cast<int64_t>(state))
+      .Bind(4, at)
+      .Bind(5, static_cast<int64_t>(channel))
+      .Bind(6, evidence_ref)
+      .Bind(7, reason)
+      .Bind(8, static_cast<int64_t>(seq));
+  return s.Run();
+}
+
+// The GRANTED consents in scope: (consent id, phone pseudonym).
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> InScope(
+    sqlite::Connection& db, const WithdrawScope& scope) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt q,
+      db.Prepare("SELECT consent_id, phone_hmac FROM consents WHERE "
+                 "customer_id = ?1 AND state = ?2 AND (?3 = 0 OR purpose = ?3) "
+                 "AND (?4 = '' OR company_id = ?4) AND "
+                 "(COALESCE(length(?5), 0) = 0 OR phone_hmac = ?5) "
+                 "ORDER BY consent_id"));
+  q.Bind(1, scope.customer_id)
+      .Bind(2, static_cast<int64_t>(v1::CONSENT_STATE_GRANTED))
+      .Bind(3, static_cast<int64_t>(scope.purpose))
+      .Bind(4, scope.company_id)
+      .BindBlob(5, scope.phone_pseudonym);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.emplace_back(q.Text(0), q.IsNull(1) ? std::string() : q.Text(1));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ConsentRecord> InsertConsent(WriteContext& w,
+                                                const NewConsent& c) {
+  v1::ConsentRecord r;
+  r.set_consent_id(c.consent_id);
+  r.set_customer_id(c.customer_id);
+  r.set_purpose(c.purpose);
+  r.set_company_id(c.company_id);
+  r.set_phone_masked(c.phone_masked);
+  r.set_notice_id(c.notice_id);
+  r.set_channel(c.channel);
+  r.set_evidence_ref(c.evidence_ref);
+  *r.mutable_collected_at() = FromMicros(c.collected_at);
+  if (c.expires_at != 0) *r.mutable_expires_at() = FromMicros(c.expires_at);
+  r.set_collected_by(c.collected_by);
+  r.set_state(v1::CONSENT_STATE_GRANTED);
+  *r.mutable_recorded_at() = FromMicros(c.recorded_at);
+  r.set_request_id(c.request_id);
+  ASSIGN_OR_RETURN(uint64_t seq, w.Append({"consent.recorded", c.collected_by,
+                                           c.customer_id, ProtoJson(r)}));
+  r.set_audit_seq(seq);
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      w.db().Prepare("INSERT INTO consents(consent_id, customer_id, purpose, "
+                     "company_id, phone_hmac, phone_masked, notice_id, "
+                     "channel, evidence_ref, collected_at, expires_at, "
+                     "collected_by, state, recorded_at, audit_seq, "
+                     "request_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s.Bind(1, c.consent_id)
+      .Bind(2, c.customer_id)
+      .Bind(3, static_cast<int64_t>(c.purpose))
+      .Bind(4, c.company_id);
+  if (c.phone_pseudonym.empty()) {
+    s.BindNull(5);
+  } else {
+    s.BindBlob(5, c.phone_pseudonym);
+  }
+  s.Bind(6, c.phone_masked)
+      .Bind(7, c.notice_id)
+      .Bind(8, static_cast<int64_t>(c.channel))
+      .Bind(9, c.evidence_ref)
+      .Bind(10, c.collected_at);
+  if (c.expires_at == 0) {
+    s.BindNull(11);
+  } else {
+    s.Bind(11, c.expires_at);
+  }
+  s.Bind(12, c.collected_by)
+      .Bind(13, static_cast<int64_t>(v1::CONSENT_STATE_GRANTED))
+      .Bind(14, c.recorded_at)
+      .Bind(15, static_cast<int64_t>(seq))
+      .Bind(16, c.request_id);
+  RETURN_IF_ERROR(s.Run());
+  RETURN_IF_ERROR(AddEvent(w.db(), c.consent_id, 1, v1::CONSENT_STATE_GRANTED,
+                           c.recorded_at, c.channel, c.evidence_ref, "", seq));
+  RETURN_IF_ERROR(w.RememberRequest("RecordConsent", c.request_id,
+                                    c.fingerprint, c.consent_id));
+  ConsentIndex::Change change{{}, /*only_state=*/false};
+  change.entry.fact = {c.consent_id,      c.customer_id,
+                       c.phone_pseudonym, c.collected_at,
+                       c.expires_at,      v1::CONSENT_STATE_GRANTED};
+  change.entry.purpose = c.purpose;
+  change.entry.company_id = c.company_id;
+  change.phone_masked = c.phone_masked;
+  w.pending().consents.push_back(std::move(change));
+  w.Touch(CustomerKey(c.customer_id));
+  if (!c.phone_pseudonym.empty()) w.Touch(PhoneKey(c.phone_pseudonym));
+  return r;
+}
+
+absl::StatusOr<std::optional<v1::ConsentRecord>> GetConsent(
+    sqlite::Connection& db, std::string_view consent_id) {
+  ASSIGN_OR_RETURN(sqlite::Stmt s,
+                   db.Prepare("SELECT " GK_CONSENT_COLUMNS
+                              " FROM consents WHERE consent_id = ?"));
+  s.Bind(1, consent_id);
+  ASSIGN_OR_RETURN(auto rows, ReadConsents(s));
+  if (rows.empty()) return std::optional<v1::ConsentRecord>();
+  return std::optional<v1::ConsentRecord>(std::move(rows[0]));
+}
+
+absl::StatusOr<std::vector<std::string>> ConsentsInScope(
+    sqlite::Connection& db, const WithdrawScope& scope) {
+  ASSIGN_OR_RETURN(auto rows, InScope(db, scope));
+  std::vector<std::string> ids;
+  for (auto& [id, phone] : rows) ids.push_back(std::move(id));
+  return ids;
+}
+
+absl::StatusOr<std::vector<v1::ConsentRecord>> WithdrawInScope(
+    WriteContext& w, const WithdrawScope& scope, Micros at,
+    v1::ConsentChannel channel, std::string_view evidence_ref,
+    std::string_view reason, uint64_t seq) {
+  ASSIGN_OR_RETURN(auto rows, InScope(w.db(), scope));
+  std::vector<v1::ConsentRecord> out;
+  for (const auto& [id, phone] : rows) {
+    ASSIGN_OR_RETURN(sqlite::Stmt u,
+                     w.db().Prepare("UPDATE consents SET state = ? WHERE "
+                                    "consent_id = ?"));
+    u.Bind(1, static_cast<int64_t>(v1::CONSENT_STATE_WITHDRAWN)).Bind(2, id);
+    RETURN_IF_ERROR(u.Run());
+    ASSIGN_OR_RETURN(
+        sqlite::Stmt n,
+        w.db().Prepare("SELECT COALESCE(MAX(event_no), 0) + 1 "
+                       "FROM consent_events WHERE consent_id = ?"));
+    n.Bind(1, id);
+    ASSIGN_OR_RETURN(bool row, n.Step());
+    const int64_t event_no = row ? n.Int(0) : 1;
+    RETURN_IF_ERROR(AddEvent(w.db(), id, event_no, v1::CONSENT_STATE_WITHDRAWN,
+                             at, channel, evidence_ref, reason, seq));
+    ConsentIndex::Change change{{}, /*only_state=*/true};
+    change.entry.fact.consent_id = id;
+    change.entry.fact.customer_id = scope.customer_id;
+    change.entry.fact.phone_pseudonym = phone;
+    change.entry.fact.state = v1::CONSENT_STATE_WITHDRAWN;
+    w.pending().consents.push_back(std::move(change));
+    w.Touch(CustomerKey(scope.customer_id));
+    if (!phone.empty()) w.Touch(PhoneKey(phone));
+    ASSIGN_OR_RETURN(std::optional<v1::ConsentRecord> rec,
+                     GetConsent(w.db(), id));
+    if (rec.has_value()) out.push_back(*std::move(rec));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::ConsentRecord>> ListConsentsOf(
+    sqlite::Connection& db, std::string_view customer_id,
+    bool include_history) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      include_history
+          ? db.Prepare("SELECT " GK_CONSENT_COLUMNS
+                       " FROM consents WHERE customer_id = ? "
+                       "ORDER BY recorded_at, consent_id")
+          : db.Prepare("SELECT " GK_CONSENT_COLUMNS
+                       " FROM consents WHERE customer_id = ? AND state = 1 "
+                       "ORDER BY recorded_at, consent_id"));
+  static_assert(v1::CONSENT_STATE_GRANTED == 1);
+  s.Bind(1, customer_id);
+  ASSIGN_OR_RETURN(std::vector<v1::ConsentRecord> out, ReadConsents(s));
+  if (!include_history) return out;
+  for (v1::ConsentRecord& r : out) {
+    ASSIGN_OR_RETURN(
+        sqlite::Stmt e,
+        db.Prepare("SELECT state, at, channel, evidence_ref, reason, "
+                   "audit_seq FROM consent_events WHERE consent_id = ? "
+                   "ORDER BY event_no"));
+    e.Bind(1, r.consent_id());
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, e.Step());
+      if (!row) break;
+      v1::ConsentEvent* ev = r.add_history();
+      ev->set_state(static_cast<v1::ConsentState>(e.Int(0)));
+      *ev->mutable_at() = FromMicros(e.Int(1));
+      ev->set_channel(static_cast<v1::ConsentChannel>(e.Int(2)));
+      ev->set_evidence_ref(e.Text(3));
+      ev->set_reason(e.Text(4));
+      ev->set_audit_seq(static_cast<uint64_t>(e.Int(5)));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ConsentFact>> ConsentFactsOfCustomer(
+    sqlite::Connection& db, std::string_view customer_id, v1::Purpose purpose,
+    std::string_view company_id) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
+                 "expires_at, state FROM consents WHERE customer_id = ?1 AND "
+                 "purpose = ?2 AND company_id = ?3"));
+  s.Bind(1, customer_id)
+      .Bind(2, static_cast<int64_t>(purpose))
+      .Bind(3, company_id);
+  return ReadFacts(s);
+}
+
+absl::StatusOr<std::vector<ConsentFact>> ConsentFactsOfPhone(
+    sqlite::Connection& db, std::string_view phone_pseudonym,
+    v1::Purpose purpose, std::string_view company_id) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("SELECT consent_id, customer_id, phone_hmac, collected_at, "
+                 "expires_at, state FROM consents WHERE phone_hmac = "
+                 "CAST(?1 AS BLOB) AND purpose = ?2 AND company_id = ?3"));
+  s.Bind(1, phone_pseudonym)
+      .Bind(2, static_cast<int64_t>(purpose))
+      .Bind(3, company_id);
+  return ReadFacts(s);
+}
+
+absl::Status LoadConsentIndex(sqlite::Connection& db, ConsentIndex& index) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("SELECT consent_id, customer_id, phone_hmac, "
+                 "collected_at, expires_at, state, purpose, company_id, "
+                 "phone_masked FROM consents"));
+  std::vector<ConsentIndex::Change> changes;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ConsentIndex::Change c{{}, /*only_state=*/false};
+    c.entry.fact.consent_id = s.Text(0);
+    c.entry.fact.customer_id = s.Text(1);
+    c.entry.fact.phone_pseudonym = s.Text(2);
+    c.entry.fact.collected_at = s.Int(3);
+    c.entry.fact.expires_at = s.IsNull(4) ? 0 : s.Int(4);
+    c.entry.fact.state = static_cast<v1::ConsentState>(s.Int(5));
+    c.entry.purpose = static_cast<v1::Purpose>(s.Int(6));
+    c.entry.company_id = s.Text(7);
+    if (!c.entry.fact.phone_pseudonym.empty()) c.phone_masked = s.Text(8);
+    changes.push_back(std::move(c));
+    if (changes.size() == 100000) {
+      index.Apply(changes);
+      changes.clear();
+    }
+  }
+  index.Apply(changes);
+  return absl::OkStatus();
+}
+
+}  // namespace gatekeeper
