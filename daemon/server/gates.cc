@@ -55,9 +55,9 @@ void Gates::CheckInsert(const v1::CheckInsertRequest& req, InsertDone done) {
   DecideInsert(req, 1, std::move(done));
 }
 
-AuditDraft Gates::BuildInsert(StateView& state,
-                              const v1::CheckInsertRequest& req,
-                              v1::Decision& out) const {
+DecisionWrite Gates::BuildInsert(StateView& state,
+                                 const v1::CheckInsertRequest& req,
+                                 v1::Decision& out) const {
   const Micros now = clock_.Now();
   absl::Status read_error;
   std::optional<v1::Campaign> campaign =
@@ -85,10 +85,13 @@ AuditDraft Gates::BuildInsert(StateView& state,
   p.set_customer_id(req.customer_id());
   p.set_print_run_id(req.print_run_id());
   p.set_document_id(req.document_id());
-  return {"decision.insert",
-          req.print_run_id().empty() ? std::string("insert-gate")
-                                     : StrCat("print-run:", req.print_run_id()),
-          req.customer_id(), DecisionPayloadJson(p)};
+  return {
+      {"decision.insert",
+       req.print_run_id().empty() ? std::string("insert-gate")
+                                  : StrCat("print-run:", req.print_run_id()),
+       req.customer_id(), DecisionPayloadJson(p)},
+      out.decision_id(),
+      std::nullopt};
 }
 
 void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
@@ -98,7 +101,8 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
     // Inputs kept changing under the fast path: decide in the writer, where
     // nothing can change in between.
     store_.DecideInWriterAsync(
-        [this, req, decision](StateView& state) -> absl::StatusOr<AuditDraft> {
+        [this, req,
+         decision](StateView& state) -> absl::StatusOr<DecisionWrite> {
           return BuildInsert(state, req, *decision);
         },
         [decision, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
@@ -111,9 +115,9 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
   DecisionInputs inputs{
       store_.StateVersion(),
       {CampaignKey(req.campaign_id()), CustomerKey(req.customer_id())}};
-  AuditDraft draft = BuildInsert(store_, req, *decision);
+  DecisionWrite write = BuildInsert(store_, req, *decision);
   store_.AppendDecisionAsync(
-      std::move(draft), std::move(inputs),
+      std::move(write), std::move(inputs),
       [this, req, attempt, decision,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
         if (seq.status().code() == absl::StatusCode::kAborted) {
@@ -142,15 +146,21 @@ void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
   DecideDial(req, target, 1, std::move(done));
 }
 
-AuditDraft Gates::BuildDial(StateView& state, const v1::CheckDialRequest& req,
-                            const DialTarget& target,
-                            v1::CheckDialResponse& out) const {
+DecisionWrite Gates::BuildDial(StateView& state,
+                               const v1::CheckDialRequest& req,
+                               const DialTarget& target,
+                               v1::CheckDialResponse& out,
+                               std::vector<std::string>* subjects) const {
   const Micros now = clock_.Now();
   const std::string& pseudonym = target.pseudonym;
   absl::Status read_error;
   std::optional<v1::Campaign> campaign =
       FindCampaign(state, req.campaign_id(), &read_error);
   std::vector<ConsentFact> consents;
+  std::vector<DoNotSolicitFact> refusals;
+  DialCounts counts;
+  const policy::CapWindows windows = policy::CapWindowsAt(rules_, now);
+  const policy::DialQuery query{req.customer_id(), pseudonym};
   out.Clear();
   if (read_error.ok() && campaign.has_value()) {
     auto facts =
@@ -162,36 +172,95 @@ AuditDraft Gates::BuildDial(StateView& state, const v1::CheckDialRequest& req,
                                        campaign->company_id());
     if (facts.ok()) {
       consents = *std::move(facts);
+      std::vector<std::string> customers =
+          policy::DialSubjects(query, consents);
+      auto entries = state.DoNotSolicitOf(pseudonym, customers);
+      if (subjects != nullptr) *subjects = std::move(customers);
+      if (entries.ok()) {
+        refusals = *std::move(entries);
+      } else {
+        read_error = entries.status();
+      }
     } else {
       read_error = facts.status();
     }
-    // What the agent must say first (特定商取引法 Art. 16).
-    v1::Disclosure* d = out.mutable_disclosure();
-    if (const Company* co = config_.FindCompany(campaign->company_id())) {
-      d->set_seller_name(co->legal_name());
-      d->set_seller_address(co->address());
-      d->set_seller_phone(co->phone());
+    if (rules_.has_caps()) {
+      counts = state.CountDials(pseudonym, campaign->company_id(),
+                                campaign->campaign_id(), windows.day_start,
+                                windows.since_30d);
     }
-    d->set_goods_type(campaign->goods_type());
-    d->set_solicitation_statement(config_.config().solicitation_statement());
   }
   const policy::Outcome outcome =
       read_error.ok()
-          ? policy::DecideDial(campaign ? &*campaign : nullptr,
-                               {req.customer_id(), pseudonym}, consents, now)
+          ? policy::DecideDial({campaign ? &*campaign : nullptr, query,
+                                consents, refusals, counts, now},
+                               rules_)
           : policy::InternalError(std::string(read_error.message()));
   *out.mutable_decision() = ToDecision(outcome, now);
+  const bool allow = outcome.verdict == v1::VERDICT_ALLOW;
+  const Company* company = campaign.has_value()
+                               ? config_.FindCompany(campaign->company_id())
+                               : nullptr;
+  if (allow && company == nullptr) {
+    // A campaign of a company no longer configured: no seller to disclose,
+    // no recipient to record. Fail closed.
+    *out.mutable_decision() = ToDecision(
+        policy::InternalError(StrCat("company ", campaign->company_id(),
+                                     " is not in the configuration")),
+        now);
+  }
   v1::DecisionPayload p;
   FillPayload(out.decision(), p);
   p.set_purpose(v1::PURPOSE_TELEMARKETING);
   p.set_campaign_id(req.campaign_id());
   if (campaign.has_value()) p.set_company_id(campaign->company_id());
-  p.set_customer_id(req.customer_id());
+  p.set_customer_id(outcome.customer_id);
   p.set_agent_id(req.agent_id());
   p.set_phone_hmac(ToHex(pseudonym));
   p.set_phone_masked(target.phone.masked);
-  return {"decision.dial", StrCat("agent:", req.agent_id()), req.customer_id(),
-          DecisionPayloadJson(p)};
+  std::optional<NewProvision> provision;
+  if (out.decision().verdict() == v1::VERDICT_ALLOW) {
+    // What the agent must say first (特定商取引法 Art. 16), recorded as
+    // returned.
+    v1::Disclosure* d = out.mutable_disclosure();
+    d->set_seller_name(company->legal_name());
+    d->set_seller_address(company->address());
+    d->set_seller_phone(company->phone());
+    d->set_goods_type(campaign->goods_type());
+    d->set_solicitation_statement(config_.config().solicitation_statement());
+    d->set_agent_id(req.agent_id());
+    *p.mutable_disclosure() = *d;
+    // The number goes to the company: its provision record (APPI Art. 29).
+    provision.emplace();
+    v1::ProvisionRecord& r = provision->record;
+    r.set_decision_id(out.decision().decision_id());
+    *r.mutable_provided_at() = FromMicros(now);
+    r.set_customer_id(outcome.customer_id);
+    r.set_consent_id(outcome.consent_id);
+    r.set_recipient_company_id(company->id());
+    r.set_recipient_name(company->legal_name());
+    r.set_recipient_address(company->address());
+    r.set_recipient_representative(company->representative());
+    r.add_data_items("phone_number");
+    r.set_phone_masked(target.phone.masked);
+    r.set_campaign_id(campaign->campaign_id());
+    *r.mutable_retain_until() = FromMicros(now + kProvisionRetention);
+    v1::ProvisionRecord* logged = p.mutable_provision();
+    logged->set_recipient_name(r.recipient_name());
+    logged->set_recipient_address(r.recipient_address());
+    logged->set_recipient_representative(r.recipient_representative());
+    *logged->mutable_data_items() = r.data_items();
+    *logged->mutable_retain_until() = r.retain_until();
+    provision->phone_pseudonym = pseudonym;
+    provision->cap_per_campaign_day = rules_.cap_per_campaign_day;
+    provision->cap_per_company_30d = rules_.cap_per_company_30d;
+    provision->day_start = windows.day_start;
+    provision->since = windows.since_30d;
+  }
+  return {{"decision.dial", StrCat("agent:", req.agent_id()),
+           outcome.customer_id, DecisionPayloadJson(p)},
+          out.decision().decision_id(),
+          std::move(provision)};
 }
 
 void Gates::DecideDial(const v1::CheckDialRequest& req,
@@ -200,8 +269,8 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
   if (attempt >= kMaxAttempts) {
     store_.DecideInWriterAsync(
         [this, req, target,
-         response](StateView& state) -> absl::StatusOr<AuditDraft> {
-          return BuildDial(state, req, target, *response);
+         response](StateView& state) -> absl::StatusOr<DecisionWrite> {
+          return BuildDial(state, req, target, *response, nullptr);
         },
         [response, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
           if (!seq.ok()) return done(AppendFailure(seq.status()));
@@ -213,12 +282,13 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
   DecisionInputs inputs{
       store_.StateVersion(),
       {CampaignKey(req.campaign_id()), PhoneKey(target.pseudonym)}};
-  if (!req.customer_id().empty()) {
-    inputs.keys.push_back(CustomerKey(req.customer_id()));
-  }
-  AuditDraft draft = BuildDial(store_, req, target, *response);
+  // The customers whose consents and refusals the decision read: the
+  // request's, or those holding a consent for the number.
+  std::vector<std::string> subjects;
+  DecisionWrite write = BuildDial(store_, req, target, *response, &subjects);
+  for (const std::string& c : subjects) inputs.keys.push_back(CustomerKey(c));
   store_.AppendDecisionAsync(
-      std::move(draft), std::move(inputs),
+      std::move(write), std::move(inputs),
       [this, req, target, attempt, response,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
         if (seq.status().code() == absl::StatusCode::kAborted) {

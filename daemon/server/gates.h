@@ -1,7 +1,9 @@
 // The decision path shared by InsertGate and DialGate: read the state, ask the
 // pure policy, log the decision, and answer only once the log entry is durable.
-// Fails closed: a read failure becomes BLOCK/REASON_INTERNAL_ERROR, an audit
-// failure an error status; never ALLOW. Thread-safe.
+// An ALLOWed dial also writes its provision record and counts against the
+// frequency caps, in the decision's transaction. Fails closed: a read failure
+// becomes BLOCK/REASON_INTERNAL_ERROR, an audit failure an error status; never
+// ALLOW. Thread-safe.
 #ifndef GATEKEEPER_DAEMON_SERVER_GATES_H_
 #define GATEKEEPER_DAEMON_SERVER_GATES_H_
 
@@ -11,11 +13,15 @@
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
 #include "daemon/config/config.h"
+#include "daemon/policy/calling.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/dial_gate.pb.h"
 #include "gatekeeper/v1/insert_gate.pb.h"
 
 namespace gatekeeper {
+
+// How long a provision record is kept (APPI 規則 21: 3 years).
+inline constexpr Micros kProvisionRetention = 3 * 365 * 86'400'000'000LL;
 
 class Gates {
  public:
@@ -24,7 +30,8 @@ class Gates {
       : store_(store),
         config_(config),
         pseudonymizer_(pseudonymizer),
-        clock_(clock) {}
+        clock_(clock),
+        rules_(policy::CallingRulesFromConfig(config.config())) {}
 
   using InsertDone = std::function<void(absl::StatusOr<v1::Decision>)>;
   using DialDone = std::function<void(absl::StatusOr<v1::CheckDialResponse>)>;
@@ -34,24 +41,27 @@ class Gates {
   void CheckInsert(const v1::CheckInsertRequest& req, InsertDone done);
   void CheckDial(const v1::CheckDialRequest& req, DialDone done);
 
-  // A decision whose inputs changed before its entry was logged is made again;
-  // the kMaxAttempts-th attempt is made inside the store's writer, where the
-  // inputs cannot change, so every check gets an answer.
+  // A decision whose inputs changed before its entry was logged (or whose
+  // ALLOW another dial pushed over a cap) is made again; the kMaxAttempts-th
+  // attempt is made inside the store's writer, where the inputs cannot
+  // change, so every check gets an answer.
   static constexpr int kMaxAttempts = 3;
 
  private:
   // Reads the inputs from `state`, decides (pure policy), fills `out` and
-  // returns the audit entry to append.
-  AuditDraft BuildInsert(StateView& state, const v1::CheckInsertRequest& req,
-                         v1::Decision& out) const;
+  // returns what to write.
+  DecisionWrite BuildInsert(StateView& state, const v1::CheckInsertRequest& req,
+                            v1::Decision& out) const;
   // The number to dial, parsed and pseudonymised once per check.
   struct DialTarget {
     ParsedPhone phone;
     std::string pseudonym;
   };
-  AuditDraft BuildDial(StateView& state, const v1::CheckDialRequest& req,
-                       const DialTarget& target,
-                       v1::CheckDialResponse& out) const;
+  // `subjects`, when given, receives the customers whose consents and
+  // do-not-solicit entries were read (for the conflict check).
+  DecisionWrite BuildDial(StateView& state, const v1::CheckDialRequest& req,
+                          const DialTarget& target, v1::CheckDialResponse& out,
+                          std::vector<std::string>* subjects) const;
   void DecideInsert(const v1::CheckInsertRequest& req, int attempt,
                     InsertDone done);
   void DecideDial(const v1::CheckDialRequest& req, const DialTarget& target,
@@ -61,6 +71,7 @@ class Gates {
   const ConfigIndex& config_;
   const Pseudonymizer& pseudonymizer_;
   const Clock& clock_;
+  const policy::CallingRules rules_;
 };
 
 }  // namespace gatekeeper

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "daemon/common/clock.h"
+
 namespace gatekeeper {
 namespace {
 
@@ -10,6 +12,34 @@ class JsonObject {
  public:
   explicit JsonObject(std::string& out) : out_(out) { out_.push_back('{'); }
   ~JsonObject() { out_.push_back('}'); }
+
+  // A nested object, written by `fill`; omitted (like protobuf) when the
+  // message is not set.
+  template <typename Fill>
+  void Object(std::string_view name, bool present, Fill fill) {
+    if (!present) return;
+    Name(name);
+    JsonObject inner(out_);
+    fill(inner);
+  }
+  void StringList(std::string_view name,
+                  const google::protobuf::RepeatedPtrField<std::string>& v) {
+    if (v.empty()) return;
+    Name(name);
+    out_.push_back('[');
+    for (int i = 0; i < v.size(); ++i) {
+      if (i > 0) out_.push_back(',');
+      Quoted(v[i]);
+    }
+    out_.push_back(']');
+  }
+  // A google.protobuf.Timestamp as protobuf prints it (RFC 3339, UTC).
+  void Time(std::string_view name, bool present,
+            const google::protobuf::Timestamp& t) {
+    if (!present) return;
+    Name(name);
+    Quoted(FormatRfc3339(ToMicros(t)));
+  }
 
   void String(std::string_view name, std::string_view value) {
     if (value.empty()) return;
@@ -86,6 +116,30 @@ std::string DecisionPayloadJson(const v1::DecisionPayload& p) {
     });
     o.String("consent_id", p.consent_id());
     o.String("policy_version", p.policy_version());
+    o.Object("disclosure", p.has_disclosure(), [&](JsonObject& d) {
+      const v1::Disclosure& x = p.disclosure();
+      d.String("seller_name", x.seller_name());
+      d.String("seller_address", x.seller_address());
+      d.String("seller_phone", x.seller_phone());
+      d.String("goods_type", x.goods_type());
+      d.String("solicitation_statement", x.solicitation_statement());
+      d.String("agent_id", x.agent_id());
+    });
+    o.Object("provision", p.has_provision(), [&](JsonObject& v) {
+      const v1::ProvisionRecord& x = p.provision();
+      v.String("decision_id", x.decision_id());
+      v.Time("provided_at", x.has_provided_at(), x.provided_at());
+      v.String("customer_id", x.customer_id());
+      v.String("consent_id", x.consent_id());
+      v.String("recipient_company_id", x.recipient_company_id());
+      v.String("recipient_name", x.recipient_name());
+      v.String("recipient_address", x.recipient_address());
+      v.String("recipient_representative", x.recipient_representative());
+      v.StringList("data_items", x.data_items());
+      v.String("phone_masked", x.phone_masked());
+      v.String("campaign_id", x.campaign_id());
+      v.Time("retain_until", x.has_retain_until(), x.retain_until());
+    });
   }
   return out;
 }

@@ -4,20 +4,10 @@
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
 #include "daemon/policy/validate.h"
+#include "daemon/server/fingerprint.h"
+#include "daemon/server/subject_report.h"
 
 namespace gatekeeper {
-namespace {
-
-// A keyed fingerprint of a request for idempotency checks; keyed because the
-// request may hold a phone number.
-std::string Fingerprint(const Pseudonymizer& p, std::string_view method,
-                        const google::protobuf::Message& req) {
-  std::string bytes;
-  req.SerializeToString(&bytes);
-  return p.Mac(StrCat(method, "\n", bytes));
-}
-
-}  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
@@ -85,6 +75,32 @@ grpc::Status ConsentServiceImpl::ListConsents(
       deps_.store.ListConsents(req->customer_id(), req->include_history());
   if (!out.ok()) return ToGrpcStatus(out.status());
   for (auto& r : *out) *resp->add_consents() = std::move(r);
+  return grpc::Status::OK;
+}
+
+grpc::Status ConsentServiceImpl::ListDoNotSolicit(
+    grpc::ServerContext*, const v1::ListDoNotSolicitRequest* req,
+    v1::ListDoNotSolicitResponse* resp) {
+  auto phone = policy::ValidateListDoNotSolicit(*req);
+  if (!phone.ok()) return ToGrpcStatus(phone.status());
+  const std::string pseudonym =
+      phone->has_value() ? deps_.pseudonymizer.Pseudonym((*phone)->e164) : "";
+  auto out = deps_.store.ListDoNotSolicit(req->customer_id(), pseudonym,
+                                          req->include_cleared());
+  if (!out.ok()) return ToGrpcStatus(out.status());
+  for (auto& e : *out) *resp->add_entries() = std::move(e);
+  return grpc::Status::OK;
+}
+
+grpc::Status ConsentServiceImpl::ClearDoNotSolicit(
+    grpc::ServerContext*, const v1::ClearDoNotSolicitRequest* req,
+    v1::DoNotSolicitEntry* resp) {
+  if (absl::Status s = policy::ValidateClearDoNotSolicit(*req); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  auto out = deps_.store.ClearDoNotSolicit(*req, deps_.clock.Now());
+  if (!out.ok()) return ToGrpcStatus(out.status());
+  *resp = *std::move(out);
   return grpc::Status::OK;
 }
 
@@ -223,6 +239,18 @@ grpc::Status AuditServiceImpl::VerifyAudit(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status AuditServiceImpl::SubjectReport(
+    grpc::ServerContext*, const v1::SubjectReportRequest* req,
+    v1::SubjectReportResponse* resp) {
+  if (absl::Status s = policy::ValidateSubjectReport(*req); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  auto out = BuildSubjectReport(deps_.store, *req, deps_.clock.Now());
+  if (!out.ok()) return ToGrpcStatus(out.status());
+  *resp = *std::move(out);
+  return grpc::Status::OK;
+}
+
 // ---- Gates ----
 
 grpc::ServerUnaryReactor* InsertGateImpl::CheckInsert(
@@ -245,6 +273,30 @@ grpc::ServerUnaryReactor* DialGateImpl::CheckDial(
                      if (d.ok()) *resp = *std::move(d);
                      reactor->Finish(ToGrpcStatus(d.status()));
                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* DialGateImpl::ReportDisclosure(
+    grpc::CallbackServerContext* ctx, const v1::ReportDisclosureRequest* req,
+    v1::ReportDisclosureResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reports_.ReportDisclosure(
+      *req, [reactor, resp](absl::StatusOr<v1::ReportDisclosureResponse> r) {
+        if (r.ok()) *resp = *std::move(r);
+        reactor->Finish(ToGrpcStatus(r.status()));
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* DialGateImpl::ReportOutcome(
+    grpc::CallbackServerContext* ctx, const v1::ReportOutcomeRequest* req,
+    v1::ReportOutcomeResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reports_.ReportOutcome(
+      *req, [reactor, resp](absl::StatusOr<v1::ReportOutcomeResponse> r) {
+        if (r.ok()) *resp = *std::move(r);
+        reactor->Finish(ToGrpcStatus(r.status()));
+      });
   return reactor;
 }
 

@@ -7,6 +7,7 @@
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
 #include "daemon/config/config.h"
+#include "daemon/server/call_reports.h"
 #include "daemon/server/gates.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/audit_service.grpc.pb.h"
@@ -40,6 +41,12 @@ class ConsentServiceImpl final : public v1::ConsentService::Service {
   grpc::Status ListConsents(grpc::ServerContext*,
                             const v1::ListConsentsRequest* req,
                             v1::ListConsentsResponse* resp) override;
+  grpc::Status ListDoNotSolicit(grpc::ServerContext*,
+                                const v1::ListDoNotSolicitRequest* req,
+                                v1::ListDoNotSolicitResponse* resp) override;
+  grpc::Status ClearDoNotSolicit(grpc::ServerContext*,
+                                 const v1::ClearDoNotSolicitRequest* req,
+                                 v1::DoNotSolicitEntry* resp) override;
 
  private:
   ServiceDeps deps_;
@@ -77,6 +84,9 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status VerifyAudit(grpc::ServerContext*,
                            const v1::VerifyAuditRequest* req,
                            v1::VerifyAuditResponse* resp) override;
+  grpc::Status SubjectReport(grpc::ServerContext*,
+                             const v1::SubjectReportRequest* req,
+                             v1::SubjectReportResponse* resp) override;
 
  private:
   ServiceDeps deps_;
@@ -97,13 +107,21 @@ class InsertGateImpl final : public v1::InsertGate::CallbackService {
 
 class DialGateImpl final : public v1::DialGate::CallbackService {
  public:
-  explicit DialGateImpl(Gates& gates) : gates_(gates) {}
+  DialGateImpl(Gates& gates, CallReports& reports)
+      : gates_(gates), reports_(reports) {}
   grpc::ServerUnaryReactor* CheckDial(grpc::CallbackServerContext* ctx,
                                       const v1::CheckDialRequest* req,
                                       v1::CheckDialResponse* resp) override;
+  grpc::ServerUnaryReactor* ReportDisclosure(
+      grpc::CallbackServerContext* ctx, const v1::ReportDisclosureRequest* req,
+      v1::ReportDisclosureResponse* resp) override;
+  grpc::ServerUnaryReactor* ReportOutcome(
+      grpc::CallbackServerContext* ctx, const v1::ReportOutcomeRequest* req,
+      v1::ReportOutcomeResponse* resp) override;
 
  private:
   Gates& gates_;
+  CallReports& reports_;
 };
 
 }  // namespace gatekeeper

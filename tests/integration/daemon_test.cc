@@ -127,6 +127,7 @@ class DaemonTest : public ::testing::Test {
     c->set_kind(kind);
     c->set_company_id("hikari-net");
     c->set_goods_type("光回線サービス");
+    if (kind == v1::CAMPAIGN_KIND_CALL) c->set_regime(v1::REGIME_TOKUSHOHO);
     *c->mutable_starts_at() = FromMicros(starts ? starts : Now() - kDay);
     *c->mutable_ends_at() = FromMicros(ends ? ends : Now() + 30 * kDay);
     v1::Campaign out;
@@ -287,11 +288,13 @@ TEST_F(DaemonTest, DialConsentLifecycle) {
   std::set<std::string> logged;
   for (const v1::AuditEntry& e : QueryAudit()) {
     if (e.kind() != "decision.dial") continue;
-    const std::string& p = e.payload_json();
-    const size_t at = p.find("\"phone_hmac\"");
-    ASSERT_NE(at, std::string::npos) << p;
-    logged.insert(p.substr(at));  // phone_hmac and phone_masked
-    EXPECT_NE(p.find("+81 90-****-5678"), std::string::npos) << p;
+    v1::DecisionPayload p;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(e.payload_json(), &p).ok())
+        << e.payload_json();
+    ASSERT_FALSE(p.phone_hmac().empty()) << e.payload_json();
+    logged.insert(p.phone_hmac() + " " + p.phone_masked());
+    EXPECT_EQ(p.phone_masked(), "+81 90-****-5678");
   }
   EXPECT_EQ(logged.size(), 1u);
   auto with_customer = CheckDial(kPhone, "hikari-call-2026-05", "C-1001");

@@ -21,7 +21,9 @@ struct DaemonOptions {
   // 0 = unlimited; else RLIMIT_FSIZE in bytes (writes beyond fail with EFBIG:
   // a full disk under the daemon).
   long file_size_limit = 0;
-  std::string extra_yaml;  // appended to the config
+  // Appended to the config. Unless it sets calling_hours, the daemon allows
+  // calls all day (00:00-24:00), so that tests pass at any hour.
+  std::string extra_yaml;
 };
 
 class DaemonProcess {

@@ -1,0 +1,104 @@
+#include "daemon/server/subject_report.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <limits>
+
+#include "daemon/common/status_macros.h"
+#include "daemon/common/strings.h"
+#include "gatekeeper/v1/audit_payload.pb.h"
+
+namespace gatekeeper {
+namespace {
+
+absl::Status ParsePayload(const AuditRecord& r,
+                          google::protobuf::Message* out) {
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;  // entries written by newer releases
+  if (!google::protobuf::util::JsonStringToMessage(r.payload_json, out, opts)
+           .ok()) {
+    return absl::DataLossError(
+        StrCat("audit entry ", r.seq, " (", r.kind, ") does not parse"));
+  }
+  return absl::OkStatus();
+}
+
+v1::DecisionSummary Summarize(const AuditRecord& r,
+                              const v1::DecisionPayload& p) {
+  v1::DecisionSummary d;
+  d.set_decision_id(p.decision_id());
+  d.set_audit_seq(r.seq);
+  *d.mutable_decided_at() = FromMicros(r.at);
+  d.set_purpose(p.purpose());
+  d.set_verdict(p.verdict());
+  *d.mutable_reasons() = p.reasons();
+  d.set_campaign_id(p.campaign_id());
+  d.set_company_id(p.company_id());
+  d.set_consent_id(p.consent_id());
+  d.set_print_run_id(p.print_run_id());
+  d.set_document_id(p.document_id());
+  d.set_agent_id(p.agent_id());
+  d.set_phone_masked(p.phone_masked());
+  return d;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::SubjectReportResponse> BuildSubjectReport(
+    Store& store, const v1::SubjectReportRequest& req, Micros now) {
+  v1::SubjectReportResponse out;
+  out.set_customer_id(req.customer_id());
+  *out.mutable_generated_at() = FromMicros(now);
+  v1::SubjectReportPayload logged;
+  logged.set_customer_id(req.customer_id());
+  logged.set_requested_by(req.requested_by());
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(logged, &json, opts);
+  ASSIGN_OR_RETURN(uint64_t seq,
+                   store.LogEvent({"subject.report", req.requested_by(),
+                                   req.customer_id(), std::move(json)}));
+  out.set_audit_seq(seq);
+
+  ASSIGN_OR_RETURN(std::vector<v1::ConsentRecord> consents,
+                   store.ListConsents(req.customer_id(), true));
+  for (auto& c : consents) *out.add_consents() = std::move(c);
+
+  std::vector<uint64_t> provided;  // seqs of ALLOWed dials
+  absl::Status parse_error;
+  RETURN_IF_ERROR(store.ScanAudit(
+      0, std::numeric_limits<uint32_t>::max(), req.customer_id(),
+      [&](const AuditRecord& r) {
+        if (r.kind == "decision.insert" || r.kind == "decision.dial") {
+          v1::DecisionPayload p;
+          parse_error = ParsePayload(r, &p);
+          if (!parse_error.ok()) return false;
+          *out.add_decisions() = Summarize(r, p);
+          if (r.kind == "decision.dial" && p.verdict() == v1::VERDICT_ALLOW) {
+            provided.push_back(r.seq);
+          }
+        } else if (r.kind == "disclosure.reported" ||
+                   r.kind == "disclosure.violation") {
+          v1::DisclosureReport* d = out.add_disclosure_reports();
+          parse_error = ParsePayload(r, d);
+          d->set_audit_seq(r.seq);
+        } else if (r.kind == "call.outcome") {
+          v1::OutcomeReport* o = out.add_outcomes();
+          parse_error = ParsePayload(r, o);
+          o->set_audit_seq(r.seq);
+        }
+        return parse_error.ok();
+      }));
+  RETURN_IF_ERROR(parse_error);
+
+  ASSIGN_OR_RETURN(std::vector<v1::ProvisionRecord> provisions,
+                   store.ProvisionsBySeq(provided));
+  for (auto& p : provisions) *out.add_provisions() = std::move(p);
+  ASSIGN_OR_RETURN(std::vector<v1::DoNotSolicitEntry> entries,
+                   store.ListDoNotSolicit(req.customer_id(), "", true));
+  for (auto& e : entries) *out.add_do_not_solicit() = std::move(e);
+  return out;
+}
+
+}  // namespace gatekeeper

@@ -1,0 +1,22 @@
+// The answer to a customer's disclosure request (APPI Art. 33): everything
+// held and decided about one customer, gathered from the store. The request
+// itself is logged first ("subject.report"), so the log shows who asked for
+// whose data, and no report leaves without that entry. Phone numbers appear
+// masked only. Thread-safe.
+#ifndef GATEKEEPER_DAEMON_SERVER_SUBJECT_REPORT_H_
+#define GATEKEEPER_DAEMON_SERVER_SUBJECT_REPORT_H_
+
+#include "absl/status/statusor.h"
+#include "daemon/common/clock.h"
+#include "daemon/store/store.h"
+#include "gatekeeper/v1/audit_service.pb.h"
+
+namespace gatekeeper {
+
+// `req` is validated. Entries of the log that do not parse are DATA_LOSS.
+absl::StatusOr<v1::SubjectReportResponse> BuildSubjectReport(
+    Store& store, const v1::SubjectReportRequest& req, Micros now);
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_SERVER_SUBJECT_REPORT_H_
