@@ -13,7 +13,7 @@ namespace v1 = gatekeeper::v1;
 
 struct CreateOptions {
   std::string id, kind, company, goods_type, starts_at, ends_at, actor,
-      description;
+      description, regime, calling_window;
 };
 
 // approve, retire and get: a campaign id and, but for get, who acts.
@@ -33,6 +33,13 @@ void PrintCampaign(const v1::Campaign& c) {
   PrintField("goods_type", c.goods_type(), /*skip_empty=*/true);
   PrintField("starts_at", FormatTime(c.starts_at()));
   PrintField("ends_at", FormatTime(c.ends_at()));
+  if (c.regime() != v1::REGIME_UNSPECIFIED) {
+    PrintField("regime", ShortName(c.regime()));
+  }
+  if (!c.calling_window_start().empty()) {
+    PrintField("calling_window",
+               c.calling_window_start() + "-" + c.calling_window_end());
+  }
   PrintField("description", c.description(), /*skip_empty=*/true);
   PrintField("created_by", c.created_by());
   if (c.has_created_at()) PrintField("created_at", FormatTime(c.created_at()));
@@ -77,6 +84,15 @@ int Create(const Globals& g, const CreateOptions& o) {
     *c->mutable_starts_at() = *t;
   if (auto t = ParseTime("--ends-at", o.ends_at)) *c->mutable_ends_at() = *t;
   c->set_description(o.description);
+  c->set_regime(ParseEnum<v1::Regime>("--regime", o.regime));
+  if (!o.calling_window.empty()) {
+    const size_t dash = o.calling_window.find('-');
+    if (dash == std::string::npos) {
+      throw Error("--calling-window: expected HH:MM-HH:MM, e.g. 10:00-18:00");
+    }
+    c->set_calling_window_start(o.calling_window.substr(0, dash));
+    c->set_calling_window_end(o.calling_window.substr(dash + 1));
+  }
   req.set_actor(o.actor);
   v1::Campaign resp;
   auto ctx = NewContext(g);
@@ -149,6 +165,11 @@ void AddCreate(CLI::App& group, const Globals& g, Action* action) {
                   "End of the window (exclusive): RFC 3339 (required)");
   cmd->add_option("--actor", o->actor, "Who creates the campaign (required)");
   cmd->add_option("--description", o->description, "Free-text description");
+  cmd->add_option("--regime", o->regime,
+                  "call: tokushoho (特定商取引法) | telecom-business-act "
+                  "(電気通信事業法); required before approval");
+  cmd->add_option("--calling-window", o->calling_window,
+                  "call: narrow the calling hours, local HH:MM-HH:MM");
   OnSelect(cmd, action, [&g, o] { return Create(g, *o); });
 }
 

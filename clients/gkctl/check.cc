@@ -55,6 +55,7 @@ void PrintDisclosure(const v1::Disclosure& d) {
   PrintField("  seller_phone", d.seller_phone());
   PrintField("  goods_type", d.goods_type(), /*skip_empty=*/true);
   PrintField("  solicitation_statement", d.solicitation_statement());
+  PrintField("  agent_id", d.agent_id());
 }
 
 int Insert(const Globals& g, const InsertOptions& o) {

@@ -15,6 +15,10 @@ void AddCampaignCommands(CLI::App& app, const Globals& g, Action* action);
 void AddCheckCommands(CLI::App& app, const Globals& g, Action* action);
 // audit tail | verify
 void AddAuditCommands(CLI::App& app, const Globals& g, Action* action);
+// subject report
+void AddSubjectCommands(CLI::App& app, const Globals& g, Action* action);
+// dnc list | clear
+void AddDncCommands(CLI::App& app, const Globals& g, Action* action);
 
 }  // namespace gkctl
 

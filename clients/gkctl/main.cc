@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   gkctl::AddCampaignCommands(app, g, &action);
   gkctl::AddCheckCommands(app, g, &action);
   gkctl::AddAuditCommands(app, g, &action);
+  gkctl::AddSubjectCommands(app, g, &action);
+  gkctl::AddDncCommands(app, g, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
