@@ -1,14 +1,29 @@
-// `gkbench --serve-echo`: the reference server. Built like the daemon's gates
-// (a CallbackService answering through the DefaultReactor, default server
-// builder settings), it listens on 127.0.0.1:0, prints
-// "gkbench-echo: listening on 127.0.0.1:PORT" and serves until SIGTERM/SIGINT.
+// The reference servers of gkbench, each started by gkbench as a child process
+// of this same binary. Both are built like the daemon's gates (a
+// CallbackService answering through the DefaultReactor, default server builder
+// settings), listen on 127.0.0.1:0, print "... listening on 127.0.0.1:PORT"
+// and serve until SIGTERM/SIGINT.
+//
+// `gkbench --serve-echo`: the plain echo; each call is answered at once. The
+// transport's limit.
+//
+// `gkbench --serve-durable-echo DIR`: the durable echo; each call's request
+// bytes go to a log file in DIR and the call is answered only once an
+// fdatasync covers them, group-committed as in the daemon's store (see
+// echo_server.cc). The least any service answering durably can cost on this
+// machine, with no decision logic.
 #ifndef GATEKEEPER_BENCH_ECHO_SERVER_H_
 #define GATEKEEPER_BENCH_ECHO_SERVER_H_
 
+#include <string>
+
 namespace gatekeeper::bench {
 
-// Returns the process exit code.
+// Each returns the process exit code.
 int ServeEcho();
+// The log is DIR/gkbench-durable-echo.log (64 MiB, written through once at
+// startup, removed at exit); DIR should be on the daemon's data filesystem.
+int ServeDurableEcho(const std::string& dir);
 
 }  // namespace gatekeeper::bench
 
