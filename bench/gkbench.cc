@@ -92,6 +92,12 @@ data_dir: ")yaml",
       data_dir.string(), R"yaml("
 utc_offset: "+09:00"
 max_batch: 512
+# Every calling rule is evaluated on every dial, none blocks the seeded calls:
+# calls all day (the benchmark runs at any hour), blackout dates that are not
+# today, caps above what a run reaches (the counts are still kept and read).
+calling_hours: {start: "00:00", end: "24:00"}
+blackout_dates: ["2026-01-01", "2031-12-31"]
+frequency_caps: {per_number_per_campaign_per_day: 1000, per_number_per_company_30d: 100000}
 solicitation_statement: "本日は、光回線サービスのご契約のご案内(勧誘)のためにお電話いたしました。"
 companies:
   - id: "hikari-net"

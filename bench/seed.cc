@@ -130,6 +130,7 @@ absl::StatusOr<std::string> EnsureCampaign(SqliteStore& store,
       StrCat(call ? "gkbench-call-" : "gkbench-insert-", now / 1'000'000));
   c->set_kind(kind);
   c->set_company_id(kCompany);
+  if (call) c->set_regime(v1::REGIME_TOKUSHOHO);
   c->set_goods_type(call ? "光回線サービス(ひかりネット光)"
                          : "光回線サービスのご案内チラシ");
   *c->mutable_starts_at() = FromMicros(now - kHour);

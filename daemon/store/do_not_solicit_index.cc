@@ -42,7 +42,6 @@ std::vector<DoNotSolicitFact> DoNotSolicitIndex::Of(
     const std::vector<std::string>& customer_ids) const {
   std::vector<DoNotSolicitFact> out;
   std::shared_lock<std::shared_mutex> lock(mu_);
-  if (size_ == 0) return out;
   auto add = [&](const std::vector<DoNotSolicitFact>& v) {
     for (const DoNotSolicitFact& f : v) {
       if (std::none_of(out.begin(), out.end(), [&](const DoNotSolicitFact& o) {
