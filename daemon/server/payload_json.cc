@@ -72,20 +72,27 @@ class JsonObject {
     Quoted(name);
     out_.push_back(':');
   }
+  // Runs of characters that need no escape are appended whole: most values
+  // have none, and a character at a time was a noticeable share of a
+  // decision's CPU.
   void Quoted(std::string_view s) {
     out_.push_back('"');
-    for (unsigned char c : s) {
+    size_t run = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c != '"' && c != '\\' && c >= 0x20) continue;
+      out_.append(s.data() + run, i - run);
+      run = i + 1;
       if (c == '"' || c == '\\') {
         out_.push_back('\\');
         out_.push_back(static_cast<char>(c));
-      } else if (c < 0x20) {
+      } else {
         char buf[8];
         std::snprintf(buf, sizeof buf, "\\u%04x", c);
         out_.append(buf);
-      } else {
-        out_.push_back(static_cast<char>(c));
       }
     }
+    out_.append(s.data() + run, s.size() - run);
     out_.push_back('"');
   }
 
@@ -97,7 +104,7 @@ class JsonObject {
 
 std::string DecisionPayloadJson(const v1::DecisionPayload& p) {
   std::string out;
-  out.reserve(512);
+  out.reserve(1024);
   {
     JsonObject o(out);
     o.String("decision_id", p.decision_id());

@@ -5,6 +5,8 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include "daemon/common/clock.h"
+
 namespace gatekeeper {
 namespace {
 
@@ -33,6 +35,21 @@ v1::DecisionPayload Full() {
   p.add_reasons(v1::REASON_PHONE_NOT_CONSENTED);
   p.set_consent_id("cns_01");
   p.set_policy_version("2026-11-28.1");
+  v1::Disclosure* d = p.mutable_disclosure();
+  d->set_seller_name("ひかりネット株式会社");
+  d->set_seller_address("東京都千代田区丸の内1-1-1");
+  d->set_seller_phone("0120-000-111");
+  d->set_goods_type("光回線サービス");
+  d->set_solicitation_statement("ご契約のご案内(勧誘)のためにお電話しました。");
+  d->set_agent_id("田中");
+  v1::ProvisionRecord* r = p.mutable_provision();
+  r->set_recipient_name("ひかりネット株式会社");
+  r->set_recipient_address("東京都千代田区丸の内1-1-1");
+  r->set_recipient_representative("代表取締役 山田太郎");
+  r->add_data_items("phone_number");
+  r->add_data_items("name");
+  *r->mutable_retain_until() = FromMicros(1'874'000'000'123'000);
+  *r->mutable_provided_at() = FromMicros(1'780'000'000'000'000);
   return p;
 }
 
