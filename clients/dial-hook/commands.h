@@ -1,5 +1,5 @@
 // gk-dial-hook's pieces: global options, exit codes, owners of libgkdial's
-// handle and results, and the subcommands (check, disclosure, outcome),
+// handle and results, and the subcommands (check, disclosure, outcome, agi),
 // each registered on the CLI11 app by its Add* function. Single-threaded: one
 // command runs per process.
 #ifndef GATEKEEPER_CLIENTS_DIAL_HOOK_COMMANDS_H_
@@ -20,7 +20,7 @@ class App;
 namespace gkhook {
 
 // Exit codes. check: ALLOW, BLOCK, error. disclosure: compliant, violations,
-// error. outcome: done, -, error. Usage problems are errors too.
+// error. outcome and agi: done, -, error. Usage problems are errors too.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitBlock = 1;
 inline constexpr int kExitError = 2;
@@ -64,6 +64,9 @@ void AddCheck(CLI::App& app, const Globals& g, Action* action);
 void AddDisclosure(CLI::App& app, const Globals& g, Action* action);
 // outcome: report how the call ended. Exit 0 recorded, 2 error.
 void AddOutcome(CLI::App& app, const Globals& g, Action* action);
+// agi: the check as an Asterisk AGI script (agi.cc). Exit 0 when the
+// daemon's decision is in the channel variables, 2 on any failure.
+void AddAgi(CLI::App& app, const Globals& g, Action* action);
 
 }  // namespace gkhook
 

@@ -1,8 +1,8 @@
 // gk-dial-hook: the dialer's command line to the Consent Gatekeeper daemon,
 // on libgkdial: check a number before dialling, report the disclosures and
-// the outcome. Fails closed: exit 0 from check means the daemon said ALLOW,
-// nothing else does. Errors are one line on stderr, "gk-dial-hook: <problem>",
-// with exit code 2.
+// the outcome, or run as an Asterisk AGI script. Fails closed: exit 0 from
+// check means the daemon said ALLOW, nothing else does. Errors are one line
+// on stderr, "gk-dial-hook: <problem>", with exit code 2.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   gkhook::AddCheck(app, g, &action);
   gkhook::AddDisclosure(app, g, &action);
   gkhook::AddOutcome(app, g, &action);
+  gkhook::AddAgi(app, g, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
