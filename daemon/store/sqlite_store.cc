@@ -67,7 +67,17 @@ void SqliteStore::Start() {
       writer_->raw(),
       [](void* arg, sqlite3*, const char*, int wal_pages) {
         auto* self = static_cast<SqliteStore*>(arg);
-        if (wal_pages >= self->options_.checkpoint_pages) {
+        // Once per checkpoint_pages new frames, not on every commit: each
+        // PASSIVE checkpoint copies the pages written since the last one and
+        // fsyncs the database file, so asking after every commit copied the
+        // hot pages (B-tree edges, the head anchor) and synced once per
+        // commit.
+        int& next = self->next_checkpoint_frames_;
+        if (wal_pages < next - self->options_.checkpoint_pages) {
+          next = self->options_.checkpoint_pages;  // the WAL was restarted
+        }
+        if (wal_pages >= next) {
+          next = wal_pages + self->options_.checkpoint_pages;
           self->RequestCheckpoint();
         }
         return SQLITE_OK;

@@ -65,7 +65,8 @@ struct SqliteStoreOptions {
   uint32_t max_batch = 512;
   // SQLite VFS name; null = the default. Tests plug in a fault-injecting VFS.
   const char* vfs = nullptr;
-  // WAL pages after which a background (PASSIVE) checkpoint is requested.
+  // A background (PASSIVE) checkpoint is requested each time the WAL has grown
+  // by this many pages.
   int checkpoint_pages = 1000;
   // WAL frames (about 4 KiB each) after which the writer is held between two
   // batches so a checkpoint can complete and the WAL restart: bounds the WAL
@@ -241,6 +242,8 @@ class SqliteStore final : public Store {
   bool writer_paused_ = false;  // guarded by queue_mu_
   std::thread writer_thread_;
 
+  // The WAL size (frames) at which the writer next asks for a checkpoint.
+  int next_checkpoint_frames_ = 0;  // writer only (the WAL hook)
   std::unique_ptr<sqlite::Connection> checkpointer_;  // checkpoint thread only
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
