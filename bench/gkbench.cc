@@ -98,7 +98,7 @@ max_batch: 512
 calling_hours: {start: "00:00", end: "24:00"}
 blackout_dates: ["2026-01-01", "2031-12-31"]
 frequency_caps: {per_number_per_campaign_per_day: 1000, per_number_per_company_30d: 100000}
-solicitation_statement: "本日は、光回線サービスのご契約のご案内(勧誘)のためにお電話いたしました。"
+solicitation_statement: "本日は、{goods_type}のご契約のご案内(勧誘)のためにお電話いたしました。"
 companies:
   - id: "hikari-net"
     legal_name: "ひかりネット株式会社"

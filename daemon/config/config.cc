@@ -276,7 +276,7 @@ absl::Status ValidateConfig(Config& config) {
   }
   if (config.solicitation_statement().empty()) {
     config.set_solicitation_statement(
-        "本日は、サービスのご契約のご案内(勧誘)のためにお電話いたしました。");
+        "本日は、{goods_type}のご契約のご案内(勧誘)のためにお電話いたしました。");
   }
   if (config.companies_size() == 0) {
     return Invalid("companies", "at least one company is required");

@@ -211,16 +211,16 @@ Outcome DecideDial(const DialInputs& in, const CallingRules& rules) {
   if (rules.cap_per_campaign_day != 0 &&
       in.counts.campaign_today >= rules.cap_per_campaign_day) {
     b.Block(v1::REASON_FREQUENCY_CAP,
-            StrCat("the number was dialled ", in.counts.campaign_today,
-                   " times for campaign ", campaign->campaign_id(),
-                   " today (cap ", rules.cap_per_campaign_day, ")"));
+            StrCat("dials to this number allowed today for campaign ",
+                   campaign->campaign_id(), ": ", in.counts.campaign_today,
+                   " (cap ", rules.cap_per_campaign_day, " a day)"));
   }
   if (rules.cap_per_company_30d != 0 &&
       in.counts.company_30d >= rules.cap_per_company_30d) {
     b.Block(v1::REASON_FREQUENCY_CAP,
-            StrCat("the number was dialled ", in.counts.company_30d,
-                   " times for company ", campaign->company_id(),
-                   " in 30 days (cap ", rules.cap_per_company_30d, ")"));
+            StrCat("dials to this number allowed in 30 days for company ",
+                   campaign->company_id(), ": ", in.counts.company_30d,
+                   " (cap ", rules.cap_per_company_30d, " in 30 days)"));
   }
   Outcome o = b.Finish(relied);
   if (!query.customer_id.empty()) {

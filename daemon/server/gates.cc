@@ -40,6 +40,19 @@ void FillPayload(const v1::Decision& d, v1::DecisionPayload& p) {
   p.set_policy_version(policy::kPolicyVersion);
 }
 
+// The configured statement that the call solicits a contract, with
+// "{goods_type}" replaced by the campaign's goods type.
+std::string SolicitationStatement(const Config& config,
+                                  std::string_view goods_type) {
+  std::string s = config.solicitation_statement();
+  constexpr std::string_view kSlot = "{goods_type}";
+  for (size_t at = s.find(kSlot); at != std::string::npos;
+       at = s.find(kSlot, at + goods_type.size())) {
+    s.replace(at, kSlot.size(), goods_type);
+  }
+  return s;
+}
+
 // The status a check returns when its entry could not be appended.
 absl::Status AppendFailure(const absl::Status& s) {
   return absl::UnavailableError(StrCat(
@@ -227,7 +240,8 @@ DecisionWrite Gates::BuildDial(StateView& state,
     d->set_seller_address(company->address());
     d->set_seller_phone(company->phone());
     d->set_goods_type(campaign->goods_type());
-    d->set_solicitation_statement(config_.config().solicitation_statement());
+    d->set_solicitation_statement(
+        SolicitationStatement(config_.config(), campaign->goods_type()));
     d->set_agent_id(req.agent_id());
     *p.mutable_disclosure() = *d;
     // The number goes to the company: its provision record (APPI Art. 29).

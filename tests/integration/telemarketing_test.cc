@@ -137,7 +137,10 @@ TEST_F(TelemarketingTest, AWholeCallFromConsentToSubjectReport) {
   EXPECT_EQ(script.seller_address(), "東京都千代田区丸の内1-1-1");
   EXPECT_EQ(script.seller_phone(), "0120-000-111");
   EXPECT_EQ(script.goods_type(), kFibre);
-  EXPECT_FALSE(script.solicitation_statement().empty());
+  // The default statement names the campaign's goods type.
+  EXPECT_EQ(script.solicitation_statement(),
+            "本日は、光回線サービスのご契約のご案内(勧誘)のためにお電話いたしま"
+            "した。");
   EXPECT_EQ(script.agent_id(), "agent-7");
   // The log holds exactly the disclosure returned, and the provision.
   v1::DecisionPayload logged;
@@ -479,14 +482,14 @@ TEST_F(TelemarketingTest, CapsHoldAtTheirBoundaryAndAcrossARestart) {
   EXPECT_EQ(CheckDial(kPhone, "a").decision().verdict(), v1::VERDICT_ALLOW);
   auto third = CheckDial(kPhone, "a");
   EXPECT_EQ(ReasonsOf(third.decision()), ReasonList{v1::REASON_FREQUENCY_CAP});
-  EXPECT_NE(third.decision().explanation().find("today (cap 2)"),
+  EXPECT_NE(third.decision().explanation().find("(cap 2 a day)"),
             std::string::npos)
       << third.decision().explanation();
   // A BLOCK does not count: the seller's third call is still allowed.
   EXPECT_EQ(CheckDial(kPhone, "b").decision().verdict(), v1::VERDICT_ALLOW);
   auto fourth = CheckDial(kPhone, "b");
   EXPECT_EQ(ReasonsOf(fourth.decision()), ReasonList{v1::REASON_FREQUENCY_CAP});
-  EXPECT_NE(fourth.decision().explanation().find("in 30 days (cap 3)"),
+  EXPECT_NE(fourth.decision().explanation().find("(cap 3 in 30 days)"),
             std::string::npos);
   // The counts come back from the provision records.
   RestartWith(

@@ -627,9 +627,9 @@ TEST(RefusalAndCapTest, EveryCapReachedIsExplained) {
   Outcome o = DecideDial(
       {&campaign, {"C1", kPhone}, {&c, 1}, {}, {1, 3}, LocalAt(12, 0)},
       Capped(1, 3));
-  EXPECT_NE(o.explanation.find("today (cap 1)"), std::string::npos)
+  EXPECT_NE(o.explanation.find("(cap 1 a day)"), std::string::npos)
       << o.explanation;
-  EXPECT_NE(o.explanation.find("in 30 days (cap 3)"), std::string::npos)
+  EXPECT_NE(o.explanation.find("(cap 3 in 30 days)"), std::string::npos)
       << o.explanation;
 }
 
