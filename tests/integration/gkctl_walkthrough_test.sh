@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
 # End-to-end walkthrough of gkctl against a real gatekeeperd.
 #
-#   bash gkctl_walkthrough_test.sh GATEKEEPERD GKCTL EXAMPLE_CONFIG
+#   bash gkctl_walkthrough_test.sh GATEKEEPERD GKCTL EXAMPLE_CONFIG GK_DIAL_HOOK
 #
 # Starts the daemon on a free loopback port with a throwaway data dir, records
 # and withdraws consents, creates and approves campaigns, asks both gates,
+# reports a call's disclosures and its refusal through gk-dial-hook, lists and
+# clears the do-not-solicit entry, prints the customer's subject report,
 # checks the error paths, verifies the audit log, tampers with one entry and
 # expects verification to fail, and finally checks that the clear phone
 # number was never written to disk or to the daemon's output.
 # Prints "N passed, 0 failed" on success; "FAIL: ..." and exit 1 otherwise.
 set -u -o pipefail
 
-if [[ $# -ne 3 ]]; then
-  echo "usage: $0 GATEKEEPERD GKCTL EXAMPLE_CONFIG" >&2
+if [[ $# -ne 4 ]]; then
+  echo "usage: $0 GATEKEEPERD GKCTL EXAMPLE_CONFIG GK_DIAL_HOOK" >&2
   exit 2
 fi
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 GATEKEEPERD=$(abspath "$1")
 GKCTL=$(abspath "$2")
 EXAMPLE_CONFIG=$(abspath "$3")
-for f in "$GATEKEEPERD" "$GKCTL"; do
+HOOK=$(abspath "$4")
+for f in "$GATEKEEPERD" "$GKCTL" "$HOOK"; do
   [[ -x $f ]] || { echo "FAIL: $f is not an executable" >&2; exit 1; }
 done
 [[ -r $EXAMPLE_CONFIG ]] || { echo "FAIL: cannot read $EXAMPLE_CONFIG" >&2; exit 1; }
@@ -72,6 +75,16 @@ gk() {
   shift
   LAST_CMD="gkctl $*"
   "$GKCTL" "$@" >"$OUT" 2>"$ERR"
+  local rc=$?
+  [[ $rc -eq $want ]] || fail "exit code $rc, want $want"
+  pass
+}
+# hook EXPECTED_EXIT ARGS...: runs gk-dial-hook the same way.
+hook() {
+  local want=$1
+  shift
+  LAST_CMD="gk-dial-hook $*"
+  "$HOOK" "$@" >"$OUT" 2>"$ERR"
   local rc=$?
   [[ $rc -eq $want ]] || fail "exit code $rc, want $want"
   pass
@@ -157,7 +170,8 @@ CALL=hikari-call-2026-05
 for cmd in "" consent "consent record" "consent withdraw" "consent list" \
   campaign "campaign create" "campaign approve" "campaign retire" \
   "campaign get" "campaign list" check "check insert" "check dial" audit \
-  "audit tail" "audit verify"; do
+  "audit tail" "audit verify" subject "subject report" dnc "dnc list" \
+  "dnc clear"; do
   # shellcheck disable=SC2086  # word splitting intended
   gk 0 $cmd --help
   expect_out "Usage:"
@@ -239,11 +253,49 @@ pass
 expect_out "consent_id: $TM_CONSENT"
 expect_out "seller_name: ひかりネット株式会社"
 expect_out "goods_type: 光回線サービス"
+expect_out "solicitation_statement: 本日は、光回線サービスのご契約のご案内(勧誘)のためにお電話いたしました。"
+expect_out "agent_id: agent-3"
+DIAL=$(field decision_id)
+
+# The call: the disclosures made, then the customer refuses (特定商取引法 Art. 17).
+hook 0 disclosure --decision "$DIAL" --agent agent-3 \
+  --items seller-name,agent-name,goods-type,solicitation-purpose \
+  --disclosed-at now --pitch-started-at now --recording rec-walk-1
+expect_out COMPLIANT
+hook 0 outcome --decision "$DIAL" --agent agent-3 --outcome refused --note "不要"
+expect_out RECORDED
+ENTRY=$(sed -n 's/^do_not_solicit: //p' "$OUT" | head -n 1)
+[[ $ENTRY == dns_* ]] || fail "no do-not-solicit entry printed"
+pass
+hook 2 outcome --decision "$DIAL" --agent agent-3 --outcome busy
+expect_err "ALREADY_EXISTS"
+gk 1 check dial --phone 090-1234-5678 --campaign "$CALL" --agent agent-3
+expect_out BLOCK
+expect_out DO_NOT_SOLICIT
+expect_out FREQUENCY_CAP
+gk 0 dnc list --phone 090-1234-5678
+expect_out "$ENTRY ACTIVE customer=C-1001 phone=+81 90-****-5678 company=hikari-net goods=光回線サービス"
 
 gk 1 check dial --phone 090-8765-4321 --customer C-1001 --campaign "$CALL" \
   --agent agent-3
 expect_out BLOCK
 expect_out PHONE_NOT_CONSENTED
+
+gk 0 subject report --customer C-1001 --requested-by compliance-7
+expect_out "provision_records: 1"
+expect_out "to ひかりネット株式会社 (東京都千代田区丸の内1-1-1, 代表取締役 山田太郎) items=phone_number"
+expect_out "disclosure_reports: 1"
+expect_out "outcomes: 1"
+expect_out "do_not_solicit: 1"
+
+gk 2 dnc clear --entry "$ENTRY" --requested-by cc-operator-3
+expect_one_error_line
+expect_err "evidence_ref: is required"
+gk 0 dnc clear --entry "$ENTRY" --evidence rec-walk-2 --requested-by cc-operator-3
+expect_out "$ENTRY CLEARED"
+gk 0 dnc list --phone 090-1234-5678
+[[ ! -s $OUT ]] || fail "a cleared entry is listed without --all"
+pass
 
 # Global options after the subcommand (CLI11 fallthrough).
 gk 0 consent withdraw --customer C-1001 --purpose telemarketing --channel ivr \
