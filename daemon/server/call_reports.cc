@@ -23,9 +23,8 @@ void CallReports::ReportDisclosure(
         // kind or regime once created.
         auto campaign = store_.GetCampaign(d.campaign_id);
         if (!campaign.ok()) return campaign.status();
-        const v1::Regime regime = campaign->has_value()
-                                      ? (*campaign)->regime()
-                                      : v1::REGIME_UNSPECIFIED;
+        const v1::Regime regime = *campaign != nullptr ? (*campaign)->regime()
+                                                       : v1::REGIME_UNSPECIFIED;
         return policy::JudgeDisclosure(
             req, d, policy::RequiredDisclosures(config_.config(), regime), now);
       },

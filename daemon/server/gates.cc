@@ -11,12 +11,13 @@ namespace gatekeeper {
 namespace {
 
 // Looks the campaign up; a read failure is reported through `error`.
-std::optional<v1::Campaign> FindCampaign(StateView& store, std::string_view id,
-                                         absl::Status* error) {
+std::shared_ptr<const v1::Campaign> FindCampaign(StateView& store,
+                                                 std::string_view id,
+                                                 absl::Status* error) {
   auto c = store.GetCampaign(id);
   if (!c.ok()) {
     *error = c.status();
-    return std::nullopt;
+    return nullptr;
   }
   return *std::move(c);
 }
@@ -73,10 +74,10 @@ DecisionWrite Gates::BuildInsert(StateView& state,
                                  v1::Decision& out) const {
   const Micros now = clock_.Now();
   absl::Status read_error;
-  std::optional<v1::Campaign> campaign =
+  const std::shared_ptr<const v1::Campaign> campaign =
       FindCampaign(state, req.campaign_id(), &read_error);
   std::vector<ConsentFact> consents;
-  if (read_error.ok() && campaign.has_value()) {
+  if (read_error.ok() && campaign != nullptr) {
     auto facts = state.ConsentsOfCustomer(
         req.customer_id(), v1::PURPOSE_AD_INSERT, campaign->company_id());
     if (facts.ok()) {
@@ -87,14 +88,14 @@ DecisionWrite Gates::BuildInsert(StateView& state,
   }
   const policy::Outcome outcome =
       read_error.ok()
-          ? policy::DecideInsert(campaign ? &*campaign : nullptr, consents, now)
+          ? policy::DecideInsert(campaign.get(), consents, now)
           : policy::InternalError(std::string(read_error.message()));
   out = ToDecision(outcome, now);
   v1::DecisionPayload p;
   FillPayload(out, p);
   p.set_purpose(v1::PURPOSE_AD_INSERT);
   p.set_campaign_id(req.campaign_id());
-  if (campaign.has_value()) p.set_company_id(campaign->company_id());
+  if (campaign != nullptr) p.set_company_id(campaign->company_id());
   p.set_customer_id(req.customer_id());
   p.set_print_run_id(req.print_run_id());
   p.set_document_id(req.document_id());
@@ -167,7 +168,7 @@ DecisionWrite Gates::BuildDial(StateView& state,
   const Micros now = clock_.Now();
   const std::string& pseudonym = target.pseudonym;
   absl::Status read_error;
-  std::optional<v1::Campaign> campaign =
+  const std::shared_ptr<const v1::Campaign> campaign =
       FindCampaign(state, req.campaign_id(), &read_error);
   std::vector<ConsentFact> consents;
   std::vector<DoNotSolicitFact> refusals;
@@ -175,7 +176,7 @@ DecisionWrite Gates::BuildDial(StateView& state,
   const policy::CapWindows windows = policy::CapWindowsAt(rules_, now);
   const policy::DialQuery query{req.customer_id(), pseudonym};
   out.Clear();
-  if (read_error.ok() && campaign.has_value()) {
+  if (read_error.ok() && campaign != nullptr) {
     auto facts =
         req.customer_id().empty()
             ? state.ConsentsOfPhone(pseudonym, v1::PURPOSE_TELEMARKETING,
@@ -205,13 +206,13 @@ DecisionWrite Gates::BuildDial(StateView& state,
   }
   const policy::Outcome outcome =
       read_error.ok()
-          ? policy::DecideDial({campaign ? &*campaign : nullptr, query,
-                                consents, refusals, counts, now},
-                               rules_)
+          ? policy::DecideDial(
+                {campaign.get(), query, consents, refusals, counts, now},
+                rules_)
           : policy::InternalError(std::string(read_error.message()));
   *out.mutable_decision() = ToDecision(outcome, now);
   const bool allow = outcome.verdict == v1::VERDICT_ALLOW;
-  const Company* company = campaign.has_value()
+  const Company* company = campaign != nullptr
                                ? config_.FindCompany(campaign->company_id())
                                : nullptr;
   if (allow && company == nullptr) {
@@ -226,7 +227,7 @@ DecisionWrite Gates::BuildDial(StateView& state,
   FillPayload(out.decision(), p);
   p.set_purpose(v1::PURPOSE_TELEMARKETING);
   p.set_campaign_id(req.campaign_id());
-  if (campaign.has_value()) p.set_company_id(campaign->company_id());
+  if (campaign != nullptr) p.set_company_id(campaign->company_id());
   p.set_customer_id(outcome.customer_id);
   p.set_agent_id(req.agent_id());
   p.set_phone_hmac(ToHex(pseudonym));

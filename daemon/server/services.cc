@@ -171,7 +171,7 @@ grpc::Status CampaignServiceImpl::GetCampaign(grpc::ServerContext*,
   }
   auto out = deps_.store.GetCampaign(req->campaign_id());
   if (!out.ok()) return ToGrpcStatus(out.status());
-  if (!out->has_value()) {
+  if (*out == nullptr) {
     return grpc::Status(
         grpc::StatusCode::NOT_FOUND,
         StrCat("campaign_id: no campaign \"", req->campaign_id(), "\""));

@@ -49,7 +49,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
       writer, options.clock->Now() - DialCounter::kKeep, store->dials_));
   RETURN_IF_ERROR(store->runs_index_.Load(writer));
   store->checkpointer_ = std::move(checkpointer);
-  store->campaigns_ = std::move(campaigns);
+  for (auto& [id, c] : campaigns) {
+    store->campaigns_.emplace(
+        id, std::make_shared<const v1::Campaign>(std::move(c)));
+  }
   store->Start();
   return store;
 }
@@ -289,7 +292,9 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
   if (!pending.campaigns.empty()) {
     std::unique_lock<std::shared_mutex> lock(campaigns_mu_);
     for (auto& c : pending.campaigns) {
-      campaigns_[c.campaign_id()] = std::move(c);
+      std::string id = c.campaign_id();  // before c is moved from
+      campaigns_[std::move(id)] =
+          std::make_shared<const v1::Campaign>(std::move(c));
     }
   }
   if (!pending.consents.empty()) index_.Apply(pending.consents);
@@ -544,19 +549,19 @@ absl::StatusOr<v1::Campaign> SqliteStore::TransitionCampaign(
   return out;
 }
 
-absl::StatusOr<std::optional<v1::Campaign>> SqliteStore::GetCampaign(
+absl::StatusOr<std::shared_ptr<const v1::Campaign>> SqliteStore::GetCampaign(
     std::string_view campaign_id) {
   std::shared_lock<std::shared_mutex> lock(campaigns_mu_);
   auto it = campaigns_.find(campaign_id);
-  if (it == campaigns_.end()) return std::optional<v1::Campaign>();
-  return std::optional<v1::Campaign>(it->second);
+  if (it == campaigns_.end()) return std::shared_ptr<const v1::Campaign>();
+  return it->second;
 }
 
 absl::StatusOr<std::vector<v1::Campaign>> SqliteStore::ListCampaigns() {
   std::shared_lock<std::shared_mutex> lock(campaigns_mu_);
   std::vector<v1::Campaign> out;
   out.reserve(campaigns_.size());
-  for (const auto& [id, c] : campaigns_) out.push_back(c);
+  for (const auto& [id, c] : campaigns_) out.push_back(*c);
   return out;
 }
 

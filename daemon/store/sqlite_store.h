@@ -108,7 +108,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<v1::Campaign> TransitionCampaign(
       std::string_view campaign_id, std::string_view kind,
       std::string_view actor, const CampaignTransition& transition) override;
-  absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
+  absl::StatusOr<std::shared_ptr<const v1::Campaign>> GetCampaign(
       std::string_view campaign_id) override;
   absl::StatusOr<std::vector<v1::Campaign>> ListCampaigns() override;
   std::optional<std::string> KnownPhoneMask(
@@ -254,7 +254,8 @@ class SqliteStore final : public Store {
   // Every campaign, kept in memory: checks read them on every call. Updated
   // by the writer after COMMIT, before the state version is published.
   mutable std::shared_mutex campaigns_mu_;
-  std::map<std::string, v1::Campaign, std::less<>> campaigns_;  // campaigns_mu_
+  std::map<std::string, std::shared_ptr<const v1::Campaign>, std::less<>>
+      campaigns_;  // guarded by campaigns_mu_
 
   ConsentIndex index_;
   DoNotSolicitIndex do_not_solicit_;

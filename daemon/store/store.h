@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,7 +85,9 @@ struct DecisionInputs {
 class StateView {
  public:
   virtual ~StateView() = default;
-  virtual absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
+  // Null when no campaign has the id. Campaigns are immutable values: a
+  // change replaces the pointer, so a reader may keep it.
+  virtual absl::StatusOr<std::shared_ptr<const v1::Campaign>> GetCampaign(
       std::string_view campaign_id) = 0;
   virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
       std::string_view customer_id, v1::Purpose purpose,

@@ -59,9 +59,12 @@ absl::Status WriteContext::RememberRequest(std::string_view method,
   return s.Run();
 }
 
-absl::StatusOr<std::optional<v1::Campaign>> WriteContext::GetCampaign(
+absl::StatusOr<std::shared_ptr<const v1::Campaign>> WriteContext::GetCampaign(
     std::string_view campaign_id) {
-  return ReadCampaign(db_, campaign_id);
+  ASSIGN_OR_RETURN(std::optional<v1::Campaign> c,
+                   ReadCampaign(db_, campaign_id));
+  if (!c.has_value()) return std::shared_ptr<const v1::Campaign>();
+  return std::make_shared<const v1::Campaign>(*std::move(c));
 }
 
 absl::StatusOr<std::vector<ConsentFact>> WriteContext::ConsentsOfCustomer(

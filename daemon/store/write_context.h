@@ -52,7 +52,7 @@ class WriteContext final : public StateView {
                                std::string_view result);
 
   // StateView, on the transaction's state.
-  absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(
+  absl::StatusOr<std::shared_ptr<const v1::Campaign>> GetCampaign(
       std::string_view campaign_id) override;
   absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
       std::string_view customer_id, v1::Purpose purpose,

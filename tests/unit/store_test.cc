@@ -376,14 +376,19 @@ TEST_F(StoreTest, CampaignLifecycle) {
       "k1", "campaign.approved", "bob",
       [](const v1::Campaign& c) { return policy::Approve(c, "bob", kNow); });
   ASSERT_TRUE(approved.ok()) << approved.status();
-  EXPECT_EQ((*store_->GetCampaign("k1"))->state(), v1::CAMPAIGN_STATE_APPROVED);
+  // Served from memory after the commit, under its own id.
+  auto served = store_->GetCampaign("k1");
+  ASSERT_TRUE(served.ok());
+  ASSERT_NE(*served, nullptr);
+  EXPECT_EQ((*served)->state(), v1::CAMPAIGN_STATE_APPROVED);
+  EXPECT_EQ((*served)->campaign_id(), "k1");
   EXPECT_EQ(store_
                 ->TransitionCampaign("nope", "campaign.approved", "bob",
                                      [](const v1::Campaign& c) { return c; })
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
-  EXPECT_FALSE(store_->GetCampaign("nope")->has_value());
+  EXPECT_EQ(*store_->GetCampaign("nope"), nullptr);
   EXPECT_EQ(store_->ListCampaigns()->size(), 1u);
   auto audit = Audit();
   ASSERT_EQ(audit.size(), 2u);
