@@ -233,49 +233,81 @@ DecisionWrite Gates::BuildDial(StateView& state,
   p.set_phone_hmac(ToHex(pseudonym));
   p.set_phone_masked(target.phone.masked);
   std::optional<NewProvision> provision;
+  std::string disclosure_json, provision_json;
   if (out.decision().verdict() == v1::VERDICT_ALLOW) {
+    const std::shared_ptr<const DialScript> script =
+        ScriptFor(campaign, *company);
     // What the agent must say first (特定商取引法 Art. 16), recorded as
     // returned.
     v1::Disclosure* d = out.mutable_disclosure();
-    d->set_seller_name(company->legal_name());
-    d->set_seller_address(company->address());
-    d->set_seller_phone(company->phone());
-    d->set_goods_type(campaign->goods_type());
-    d->set_solicitation_statement(
-        SolicitationStatement(config_.config(), campaign->goods_type()));
+    *d = script->disclosure;
     d->set_agent_id(req.agent_id());
-    *p.mutable_disclosure() = *d;
+    disclosure_json =
+        WithLastField(script->disclosure_json, "agent_id", req.agent_id());
     // The number goes to the company: its provision record (APPI Art. 29).
     provision.emplace();
-    v1::ProvisionRecord& r = provision->record;
-    r.set_decision_id(out.decision().decision_id());
-    *r.mutable_provided_at() = FromMicros(now);
-    r.set_customer_id(outcome.customer_id);
-    r.set_consent_id(outcome.consent_id);
-    r.set_recipient_company_id(company->id());
-    r.set_recipient_name(company->legal_name());
-    r.set_recipient_address(company->address());
-    r.set_recipient_representative(company->representative());
-    r.add_data_items("phone_number");
-    r.set_phone_masked(target.phone.masked);
-    r.set_campaign_id(campaign->campaign_id());
-    *r.mutable_retain_until() = FromMicros(now + kProvisionRetention);
-    v1::ProvisionRecord* logged = p.mutable_provision();
-    logged->set_recipient_name(r.recipient_name());
-    logged->set_recipient_address(r.recipient_address());
-    logged->set_recipient_representative(r.recipient_representative());
-    *logged->mutable_data_items() = r.data_items();
-    *logged->mutable_retain_until() = r.retain_until();
-    provision->phone_pseudonym = pseudonym;
-    provision->cap_per_campaign_day = rules_.cap_per_campaign_day;
-    provision->cap_per_company_30d = rules_.cap_per_company_30d;
-    provision->day_start = windows.day_start;
-    provision->since = windows.since_30d;
+    NewProvision& r = *provision;
+    r.recipient = script->recipient;
+    r.decision_id = out.decision().decision_id();
+    r.customer_id = outcome.customer_id;
+    r.consent_id = outcome.consent_id;
+    r.campaign_id = campaign->campaign_id();
+    r.phone_masked = target.phone.masked;
+    r.phone_pseudonym = pseudonym;
+    r.provided_at = now;
+    r.retain_until = now + kProvisionRetention;
+    provision_json = WithLastField(script->provision_json, "retain_until",
+                                   FormatRfc3339(r.retain_until));
+    r.cap_per_campaign_day = rules_.cap_per_campaign_day;
+    r.cap_per_company_30d = rules_.cap_per_company_30d;
+    r.day_start = windows.day_start;
+    r.since = windows.since_30d;
   }
-  return {{"decision.dial", StrCat("agent:", req.agent_id()),
-           outcome.customer_id, DecisionPayloadJson(p)},
-          out.decision().decision_id(),
-          std::move(provision)};
+  return {
+      {"decision.dial", StrCat("agent:", req.agent_id()), outcome.customer_id,
+       DecisionPayloadJson(p, disclosure_json, provision_json)},
+      out.decision().decision_id(),
+      std::move(provision)};
+}
+
+std::shared_ptr<const Gates::DialScript> Gates::ScriptFor(
+    const std::shared_ptr<const v1::Campaign>& campaign,
+    const Company& company) const {
+  {
+    std::shared_lock<std::shared_mutex> lock(scripts_mu_);
+    auto it = scripts_.find(campaign->campaign_id());
+    if (it != scripts_.end() && it->second->campaign == campaign) {
+      return it->second;
+    }
+  }
+  auto script = std::make_shared<DialScript>();
+  script->campaign = campaign;
+  v1::Disclosure& d = script->disclosure;
+  d.set_seller_name(company.legal_name());
+  d.set_seller_address(company.address());
+  d.set_seller_phone(company.phone());
+  d.set_goods_type(campaign->goods_type());
+  d.set_solicitation_statement(
+      SolicitationStatement(config_.config(), campaign->goods_type()));
+  script->disclosure_json = DisclosureJson(d);
+  auto recipient = std::make_shared<v1::ProvisionRecord>();
+  recipient->set_recipient_company_id(company.id());
+  recipient->set_recipient_name(company.legal_name());
+  recipient->set_recipient_address(company.address());
+  recipient->set_recipient_representative(company.representative());
+  recipient->add_data_items("phone_number");
+  // The log's copy: the recipient and the data items (the rest are the
+  // decision's own fields), then retain_until per decision.
+  v1::ProvisionRecord logged;
+  logged.set_recipient_name(recipient->recipient_name());
+  logged.set_recipient_address(recipient->recipient_address());
+  logged.set_recipient_representative(recipient->recipient_representative());
+  *logged.mutable_data_items() = recipient->data_items();
+  script->provision_json = ProvisionJson(logged);
+  script->recipient = std::move(recipient);
+  std::unique_lock<std::shared_mutex> lock(scripts_mu_);
+  scripts_[campaign->campaign_id()] = script;
+  return script;
 }
 
 void Gates::DecideDial(const v1::CheckDialRequest& req,

@@ -8,6 +8,10 @@
 #define GATEKEEPER_DAEMON_SERVER_GATES_H_
 
 #include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
 
 #include "absl/status/statusor.h"
 #include "daemon/common/clock.h"
@@ -62,6 +66,19 @@ class Gates {
   DecisionWrite BuildDial(StateView& state, const v1::CheckDialRequest& req,
                           const DialTarget& target, v1::CheckDialResponse& out,
                           std::vector<std::string>* subjects) const;
+  // What every ALLOWed dial of a campaign shares: the disclosure but for the
+  // agent, the provision's recipient, and both as JSON. Built once per
+  // campaign value; a changed campaign (a new value) gets a new one.
+  struct DialScript {
+    std::shared_ptr<const v1::Campaign> campaign;  // built from
+    v1::Disclosure disclosure;                     // agent_id empty
+    std::string disclosure_json;                   // without agent_id
+    std::shared_ptr<const v1::ProvisionRecord> recipient;
+    std::string provision_json;  // recipient and data items only
+  };
+  std::shared_ptr<const DialScript> ScriptFor(
+      const std::shared_ptr<const v1::Campaign>& campaign,
+      const Company& company) const;
   void DecideInsert(const v1::CheckInsertRequest& req, int attempt,
                     InsertDone done);
   void DecideDial(const v1::CheckDialRequest& req, const DialTarget& target,
@@ -72,6 +89,10 @@ class Gates {
   const Pseudonymizer& pseudonymizer_;
   const Clock& clock_;
   const policy::CallingRules rules_;
+  mutable std::shared_mutex scripts_mu_;
+  // By campaign id; guarded by scripts_mu_.
+  mutable std::unordered_map<std::string, std::shared_ptr<const DialScript>>
+      scripts_;
 };
 
 }  // namespace gatekeeper

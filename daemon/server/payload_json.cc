@@ -10,8 +10,13 @@ namespace {
 
 class JsonObject {
  public:
-  explicit JsonObject(std::string& out) : out_(out) { out_.push_back('{'); }
-  ~JsonObject() { out_.push_back('}'); }
+  explicit JsonObject(std::string& out, bool open = true)
+      : out_(out), close_(open) {
+    if (open) out_.push_back('{');
+  }
+  ~JsonObject() {
+    if (close_) out_.push_back('}');
+  }
 
   // A nested object, written by `fill`; omitted (like protobuf) when the
   // message is not set.
@@ -21,6 +26,19 @@ class JsonObject {
     Name(name);
     JsonObject inner(out_);
     fill(inner);
+  }
+  // A value already rendered as JSON.
+  void Raw(std::string_view name, std::string_view json) {
+    Name(name);
+    out_.append(json);
+  }
+  // Appends `"name":"value"` (after a comma unless first) to `out`.
+  static void AppendField(std::string& out, bool first, std::string_view name,
+                          std::string_view value) {
+    JsonObject o(out, /*open=*/false);
+    o.first_ = first;
+    o.String(name, value);
+    o.close_ = false;
   }
   void StringList(std::string_view name,
                   const google::protobuf::RepeatedPtrField<std::string>& v) {
@@ -98,13 +116,40 @@ class JsonObject {
 
   std::string& out_;
   bool first_ = true;
+  bool close_ = true;
 };
+
+void WriteDisclosure(JsonObject& d, const v1::Disclosure& x) {
+  d.String("seller_name", x.seller_name());
+  d.String("seller_address", x.seller_address());
+  d.String("seller_phone", x.seller_phone());
+  d.String("goods_type", x.goods_type());
+  d.String("solicitation_statement", x.solicitation_statement());
+  d.String("agent_id", x.agent_id());
+}
+
+void WriteProvision(JsonObject& v, const v1::ProvisionRecord& x) {
+  v.String("decision_id", x.decision_id());
+  v.Time("provided_at", x.has_provided_at(), x.provided_at());
+  v.String("customer_id", x.customer_id());
+  v.String("consent_id", x.consent_id());
+  v.String("recipient_company_id", x.recipient_company_id());
+  v.String("recipient_name", x.recipient_name());
+  v.String("recipient_address", x.recipient_address());
+  v.String("recipient_representative", x.recipient_representative());
+  v.StringList("data_items", x.data_items());
+  v.String("phone_masked", x.phone_masked());
+  v.String("campaign_id", x.campaign_id());
+  v.Time("retain_until", x.has_retain_until(), x.retain_until());
+}
 
 }  // namespace
 
-std::string DecisionPayloadJson(const v1::DecisionPayload& p) {
+std::string DecisionPayloadJson(const v1::DecisionPayload& p,
+                                std::string_view disclosure_json,
+                                std::string_view provision_json) {
   std::string out;
-  out.reserve(1024);
+  out.reserve(512 + disclosure_json.size() + provision_json.size());
   {
     JsonObject o(out);
     o.String("decision_id", p.decision_id());
@@ -123,31 +168,49 @@ std::string DecisionPayloadJson(const v1::DecisionPayload& p) {
     });
     o.String("consent_id", p.consent_id());
     o.String("policy_version", p.policy_version());
-    o.Object("disclosure", p.has_disclosure(), [&](JsonObject& d) {
-      const v1::Disclosure& x = p.disclosure();
-      d.String("seller_name", x.seller_name());
-      d.String("seller_address", x.seller_address());
-      d.String("seller_phone", x.seller_phone());
-      d.String("goods_type", x.goods_type());
-      d.String("solicitation_statement", x.solicitation_statement());
-      d.String("agent_id", x.agent_id());
-    });
-    o.Object("provision", p.has_provision(), [&](JsonObject& v) {
-      const v1::ProvisionRecord& x = p.provision();
-      v.String("decision_id", x.decision_id());
-      v.Time("provided_at", x.has_provided_at(), x.provided_at());
-      v.String("customer_id", x.customer_id());
-      v.String("consent_id", x.consent_id());
-      v.String("recipient_company_id", x.recipient_company_id());
-      v.String("recipient_name", x.recipient_name());
-      v.String("recipient_address", x.recipient_address());
-      v.String("recipient_representative", x.recipient_representative());
-      v.StringList("data_items", x.data_items());
-      v.String("phone_masked", x.phone_masked());
-      v.String("campaign_id", x.campaign_id());
-      v.Time("retain_until", x.has_retain_until(), x.retain_until());
-    });
+    if (!disclosure_json.empty()) {
+      o.Raw("disclosure", disclosure_json);
+    } else {
+      o.Object("disclosure", p.has_disclosure(),
+               [&](JsonObject& d) { WriteDisclosure(d, p.disclosure()); });
+    }
+    if (!provision_json.empty()) {
+      o.Raw("provision", provision_json);
+    } else {
+      o.Object("provision", p.has_provision(),
+               [&](JsonObject& v) { WriteProvision(v, p.provision()); });
+    }
   }
+  return out;
+}
+
+std::string DisclosureJson(const v1::Disclosure& d) {
+  std::string out;
+  {
+    JsonObject o(out);
+    WriteDisclosure(o, d);
+  }
+  return out;
+}
+
+std::string ProvisionJson(const v1::ProvisionRecord& r) {
+  std::string out;
+  {
+    JsonObject o(out);
+    WriteProvision(o, r);
+  }
+  return out;
+}
+
+std::string WithLastField(std::string_view object, std::string_view name,
+                          std::string_view value) {
+  std::string out(object.substr(0, object.size() - 1));  // without '}'
+  if (value.empty()) {
+    out.push_back('}');
+    return out;
+  }
+  JsonObject::AppendField(out, /*first=*/object == "{}", name, value);
+  out.push_back('}');
   return out;
 }
 

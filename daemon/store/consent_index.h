@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/common/facts.h"
+#include "daemon/store/pseudonym_hash.h"
 
 namespace gatekeeper {
 
@@ -64,7 +65,7 @@ class ConsentIndex {
     std::vector<std::string> customers;  // holding a consent for it
   };
   // Phone pseudonym -> its masked form and customers.
-  std::unordered_map<std::string, Phone, Hash, std::equal_to<>>
+  std::unordered_map<std::string, Phone, PseudonymHash, std::equal_to<>>
       customers_by_phone_;  // guarded by mu_
   size_t size_ = 0;         // guarded by mu_
 };

@@ -25,7 +25,7 @@ absl::Status InsertDecisionId(WriteContext& w, std::string_view decision_id,
 
 absl::Status InsertProvision(WriteContext& w, const NewProvision& p,
                              uint64_t seq) {
-  const v1::ProvisionRecord& r = p.record;
+  const v1::ProvisionRecord& r = *p.recipient;
   ASSIGN_OR_RETURN(
       sqlite::Stmt s,
       w.db().Prepare(
@@ -34,24 +34,25 @@ absl::Status InsertProvision(WriteContext& w, const NewProvision& p,
           "recipient_address, recipient_representative, data_items, "
           "phone_hmac, phone_masked, retain_until) "
           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  const Micros at = ToMicros(r.provided_at());
+  const std::string items = absl::StrJoin(r.data_items(), ",");
+  // The recipient's strings live as long as `p`, past this Run.
   s.Bind(1, static_cast<int64_t>(seq))
-      .Bind(2, r.decision_id())
-      .Bind(3, at)
-      .Bind(4, r.customer_id())
-      .Bind(5, r.consent_id())
-      .Bind(6, r.recipient_company_id())
-      .Bind(7, r.campaign_id())
-      .Bind(8, r.recipient_name())
-      .Bind(9, r.recipient_address())
-      .Bind(10, r.recipient_representative())
-      .Bind(11, absl::StrJoin(r.data_items(), ","))
+      .Bind(2, p.decision_id)
+      .Bind(3, p.provided_at)
+      .Bind(4, p.customer_id)
+      .Bind(5, p.consent_id)
+      .BindStatic(6, r.recipient_company_id())
+      .Bind(7, p.campaign_id)
+      .BindStatic(8, r.recipient_name())
+      .BindStatic(9, r.recipient_address())
+      .BindStatic(10, r.recipient_representative())
+      .BindStatic(11, items)
       .BindBlob(12, p.phone_pseudonym)
-      .Bind(13, r.phone_masked())
-      .Bind(14, ToMicros(r.retain_until()));
+      .Bind(13, p.phone_masked)
+      .Bind(14, p.retain_until);
   RETURN_IF_ERROR(s.Run());
-  w.pending().dials.push_back(
-      {p.phone_pseudonym, r.recipient_company_id(), r.campaign_id(), at});
+  w.pending().dials.push_back({p.phone_pseudonym, r.recipient_company_id(),
+                               p.campaign_id, p.provided_at});
   return absl::OkStatus();
 }
 

@@ -15,6 +15,7 @@
 
 #include "daemon/common/clock.h"
 #include "daemon/common/facts.h"
+#include "daemon/store/pseudonym_hash.h"
 
 namespace gatekeeper {
 
@@ -63,7 +64,8 @@ class DialCounter {
   uint32_t Find(std::string_view name) const;
 
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::vector<Entry>, Hash, std::equal_to<>>
+  std::unordered_map<std::string, std::vector<Entry>, PseudonymHash,
+                     std::equal_to<>>
       by_phone_;  // guarded by mu_
   std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>>
       ids_;              // guarded by mu_

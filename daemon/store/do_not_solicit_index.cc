@@ -5,7 +5,8 @@
 
 namespace gatekeeper {
 
-bool DoNotSolicitIndex::Remove(Map& map, const std::string& key,
+template <typename M>
+bool DoNotSolicitIndex::Remove(M& map, const std::string& key,
                                const std::string& entry_id) {
   auto it = map.find(key);
   if (it == map.end()) return false;

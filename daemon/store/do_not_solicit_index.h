@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/common/facts.h"
+#include "daemon/store/pseudonym_hash.h"
 
 namespace gatekeeper {
 
@@ -39,12 +40,15 @@ class DoNotSolicitIndex {
   using Map = std::unordered_map<std::string, std::vector<DoNotSolicitFact>,
                                  Hash, std::equal_to<>>;
   // Whether the entry was there.
-  static bool Remove(Map& map, const std::string& key,
+  template <typename M>
+  static bool Remove(M& map, const std::string& key,
                      const std::string& entry_id);
 
   mutable std::shared_mutex mu_;
   Map by_customer_;  // guarded by mu_
-  Map by_phone_;     // guarded by mu_
+  std::unordered_map<std::string, std::vector<DoNotSolicitFact>, PseudonymHash,
+                     std::equal_to<>>
+      by_phone_;     // guarded by mu_
   size_t size_ = 0;  // guarded by mu_
 };
 

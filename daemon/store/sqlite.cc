@@ -56,6 +56,11 @@ Stmt& Stmt::BindBlob(int i, std::string_view bytes) {
       s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
 }
 
+Stmt& Stmt::BindStatic(int i, std::string_view text) {
+  return Bound(sqlite3_bind_text(s_, i, text.data(),
+                                 static_cast<int>(text.size()), SQLITE_STATIC));
+}
+
 Stmt& Stmt::BindNull(int i) { return Bound(sqlite3_bind_null(s_, i)); }
 
 absl::StatusOr<bool> Stmt::Step() {

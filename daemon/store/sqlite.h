@@ -32,6 +32,8 @@ class Stmt {
   Stmt& Bind(int i, int64_t v);
   Stmt& Bind(int i, std::string_view text);
   Stmt& BindBlob(int i, std::string_view bytes);
+  // Text that outlives the statement's next Run or reset: not copied.
+  Stmt& BindStatic(int i, std::string_view text);
   Stmt& BindNull(int i);
 
   // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> error. A

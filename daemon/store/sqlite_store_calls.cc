@@ -60,8 +60,8 @@ void SqliteStore::SubmitAppend(
 bool SqliteStore::CapReached(WriteContext& w, const NewProvision& p) {
   if (p.cap_per_campaign_day == 0 && p.cap_per_company_30d == 0) return false;
   const DialCounts counts =
-      w.CountDials(p.phone_pseudonym, p.record.recipient_company_id(),
-                   p.record.campaign_id(), p.day_start, p.since);
+      w.CountDials(p.phone_pseudonym, p.recipient->recipient_company_id(),
+                   p.campaign_id, p.day_start, p.since);
   return (p.cap_per_campaign_day != 0 &&
           counts.campaign_today >= p.cap_per_campaign_day) ||
          (p.cap_per_company_30d != 0 &&

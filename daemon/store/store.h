@@ -111,9 +111,17 @@ class StateView {
 // (APPI Art. 29), written with the decision, and the caps it was decided
 // under.
 struct NewProvision {
-  // audit_seq and decision_id are the decision's; the store fills audit_seq.
-  v1::ProvisionRecord record;
+  // The recipient's particulars and the data items (recipient_* and
+  // data_items set), shared by the provisions of a campaign.
+  std::shared_ptr<const v1::ProvisionRecord> recipient;
+  std::string decision_id;
+  std::string customer_id;
+  std::string consent_id;  // the consent relied on
+  std::string campaign_id;
+  std::string phone_masked;
   std::string phone_pseudonym;  // raw HMAC
+  Micros provided_at = 0;
+  Micros retain_until = 0;
   // The append is refused (ABORTED: decide again) when the ALLOWed dials
   // already committed or in the same transaction have reached a cap
   // (CountDials with these windows); 0 = no cap.

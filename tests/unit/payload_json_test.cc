@@ -77,5 +77,28 @@ TEST(PayloadJsonTest, EscapesAndParsesBack) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(p, back));
 }
 
+TEST(PayloadJsonTest, PrerenderedObjectsGiveTheSamePayload) {
+  // A dial renders the objects once per campaign, then adds the agent and the
+  // retention date: the payload must be the one protobuf would print.
+  v1::DecisionPayload full = Full();
+  full.mutable_provision()->clear_provided_at();
+  v1::Disclosure d = full.disclosure();
+  d.clear_agent_id();
+  v1::ProvisionRecord r = full.provision();
+  r.clear_retain_until();
+  v1::DecisionPayload head = full;
+  head.clear_disclosure();
+  head.clear_provision();
+  const std::string json = DecisionPayloadJson(
+      head,
+      WithLastField(DisclosureJson(d), "agent_id",
+                    full.disclosure().agent_id()),
+      WithLastField(ProvisionJson(r), "retain_until",
+                    FormatRfc3339(ToMicros(full.provision().retain_until()))));
+  EXPECT_EQ(json, ProtobufJson(full));
+  EXPECT_EQ(WithLastField("{\"a\":\"1\"}", "b", ""), "{\"a\":\"1\"}");
+  EXPECT_EQ(WithLastField("{}", "b", "x\"y"), "{\"b\":\"x\\\"y\"}");
+}
+
 }  // namespace
 }  // namespace gatekeeper
