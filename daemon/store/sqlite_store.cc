@@ -14,16 +14,24 @@
 #include "daemon/store/decision_records.h"
 #include "daemon/store/do_not_solicit_records.h"
 #include "daemon/store/schema.h"
+#include "daemon/store/wal_buffer_vfs.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
 
 namespace gatekeeper {
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     const SqliteStoreOptions& options) {
+  // The writer's WAL appends go out in one write per commit
+  // (wal_buffer_vfs.h); it syncs every commit (synchronous=FULL below).
+  const char* writer_vfs =
+      options.buffer_wal_writes ? WalBufferVfs(options.vfs) : options.vfs;
+  if (options.buffer_wal_writes && writer_vfs == nullptr) {
+    return absl::InvalidArgumentError("no such SQLite VFS");
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> db,
                    sqlite::Connection::Open(
                        options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                       options.vfs));
+                       writer_vfs));
   RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
   RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
   // After a checkpoint resets the WAL, keep at most 64 MiB of it on disk.

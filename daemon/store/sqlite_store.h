@@ -65,6 +65,9 @@ struct SqliteStoreOptions {
   uint32_t max_batch = 512;
   // SQLite VFS name; null = the default. Tests plug in a fault-injecting VFS.
   const char* vfs = nullptr;
+  // The writer's WAL writes are gathered into one write per commit
+  // (wal_buffer_vfs.h) on top of `vfs`.
+  bool buffer_wal_writes = true;
   // A background (PASSIVE) checkpoint is requested each time the WAL has grown
   // by this many pages.
   int checkpoint_pages = 1000;
