@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <type_traits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 
 namespace gatekeeper {
 namespace {
@@ -28,10 +28,10 @@ struct Shim {
 static_assert(std::is_standard_layout_v<Shim>);
 
 struct BufferedFile {
-  sqlite3_file base;    // pMethods = &kMethods
-  sqlite3_file* real;   // the base VFS's file, stored after this struct
-  bool wal;             // opened with SQLITE_OPEN_WAL
-  std::string* pending;  // bytes not yet written (WAL files only)
+  sqlite3_file base;         // pMethods = &kMethods
+  sqlite3_file* real;        // the base VFS's file, stored after this struct
+  bool wal;                  // opened with SQLITE_OPEN_WAL
+  std::string* pending;      // bytes not yet written (WAL files only)
   sqlite3_int64 pending_at;  // their file offset
 };
 
@@ -70,8 +70,8 @@ int Close(sqlite3_file* f) {
 int Read(sqlite3_file* f, void* out, int n, sqlite3_int64 at) {
   BufferedFile* b = Of(f);
   if (b->pending != nullptr && !b->pending->empty()) {
-    const sqlite3_int64 end = b->pending_at +
-                              static_cast<sqlite3_int64>(b->pending->size());
+    const sqlite3_int64 end =
+        b->pending_at + static_cast<sqlite3_int64>(b->pending->size());
     if (at >= b->pending_at && at + n <= end) {
       std::memcpy(out, b->pending->data() + (at - b->pending_at),
                   static_cast<size_t>(n));
@@ -86,7 +86,8 @@ int Write(sqlite3_file* f, const void* data, int n, sqlite3_int64 at) {
   BufferedFile* b = Of(f);
   if (!b->wal) return b->real->pMethods->xWrite(b->real, data, n, at);
   std::string& p = *b->pending;
-  const sqlite3_int64 end = b->pending_at + static_cast<sqlite3_int64>(p.size());
+  const sqlite3_int64 end =
+      b->pending_at + static_cast<sqlite3_int64>(p.size());
   if (!p.empty() && at >= b->pending_at && at + n <= end) {
     // SQLite rewriting a frame of the same transaction.
     std::memcpy(p.data() + (at - b->pending_at), data, static_cast<size_t>(n));
