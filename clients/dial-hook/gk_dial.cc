@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "gatekeeper/v1/dial_gate.grpc.pb.h"
 
 namespace v1 = gatekeeper::v1;
@@ -131,26 +132,11 @@ const gk_result& View(const gk_result* r) { return r ? *r : kOutOfMemory; }
 
 gk_result* OutOfMemory() { return const_cast<gk_result*>(&kOutOfMemory); }
 
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr std::array<const char*, 17> kNames = {"OK",
-                                                         "CANCELLED",
-                                                         "UNKNOWN",
-                                                         "INVALID_ARGUMENT",
-                                                         "DEADLINE_EXCEEDED",
-                                                         "NOT_FOUND",
-                                                         "ALREADY_EXISTS",
-                                                         "PERMISSION_DENIED",
-                                                         "RESOURCE_EXHAUSTED",
-                                                         "FAILED_PRECONDITION",
-                                                         "ABORTED",
-                                                         "OUT_OF_RANGE",
-                                                         "UNIMPLEMENTED",
-                                                         "INTERNAL",
-                                                         "UNAVAILABLE",
-                                                         "DATA_LOSS",
-                                                         "UNAUTHENTICATED"};
-  const auto i = static_cast<size_t>(code);
-  return i < kNames.size() ? kNames[i] : "UNKNOWN";
+// "UNAVAILABLE", ...: absl's codes are gRPC's.
+std::string CodeName(grpc::StatusCode code) {
+  std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return name.empty() ? "UNKNOWN" : name;
 }
 
 // Control characters (newlines included) become spaces: one line.

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <random>
 
+#include "absl/status/status.h"
 #include "daemon/common/strings.h"
 
 namespace gkctl {
@@ -22,27 +23,11 @@ using google::protobuf::EnumDescriptor;
 using google::protobuf::EnumValueDescriptor;
 using google::protobuf::util::TimeUtil;
 
-constexpr std::array<const char*, 17> kCodeNames = {"OK",
-                                                    "CANCELLED",
-                                                    "UNKNOWN",
-                                                    "INVALID_ARGUMENT",
-                                                    "DEADLINE_EXCEEDED",
-                                                    "NOT_FOUND",
-                                                    "ALREADY_EXISTS",
-                                                    "PERMISSION_DENIED",
-                                                    "RESOURCE_EXHAUSTED",
-                                                    "FAILED_PRECONDITION",
-                                                    "ABORTED",
-                                                    "OUT_OF_RANGE",
-                                                    "UNIMPLEMENTED",
-                                                    "INTERNAL",
-                                                    "UNAVAILABLE",
-                                                    "DATA_LOSS",
-                                                    "UNAUTHENTICATED"};
-
+// "UNAVAILABLE", ...: absl's codes are gRPC's.
 std::string CodeName(grpc::StatusCode code) {
-  const auto i = static_cast<size_t>(code);
-  return i < kCodeNames.size() ? kCodeNames[i] : StrCat("CODE_", i);
+  std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return name.empty() ? StrCat("CODE_", static_cast<int>(code)) : name;
 }
 
 // One line: control characters (newlines included) become spaces.

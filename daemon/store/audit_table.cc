@@ -19,6 +19,19 @@ AuditRecord RowToAudit(const sqlite::Stmt& s) {
   return r;
 }
 
+// The head anchor (seq 0 and the genesis hash when there is none).
+absl::StatusOr<ChainHead> ReadAnchor(sqlite::Connection& db) {
+  ASSIGN_OR_RETURN(sqlite::Stmt h,
+                   db.Prepare("SELECT seq, hash FROM audit_head WHERE id = 1"));
+  ASSIGN_OR_RETURN(bool has_anchor, h.Step());
+  ChainHead anchor;
+  if (has_anchor) {
+    anchor.seq = static_cast<uint64_t>(h.Int(0));
+    anchor.hash = h.Text(1);
+  }
+  return anchor;
+}
+
 }  // namespace
 
 absl::Status InsertAuditRow(sqlite::Connection& db, const AuditRecord& r) {
@@ -48,14 +61,7 @@ absl::Status UpdateAuditHead(sqlite::Connection& db, const ChainHead& head) {
 }
 
 absl::StatusOr<ChainHead> LoadAuditHead(sqlite::Connection& db) {
-  ASSIGN_OR_RETURN(sqlite::Stmt h,
-                   db.Prepare("SELECT seq, hash FROM audit_head WHERE id = 1"));
-  ASSIGN_OR_RETURN(bool has_anchor, h.Step());
-  ChainHead anchor;
-  if (has_anchor) {
-    anchor.seq = static_cast<uint64_t>(h.Int(0));
-    anchor.hash = h.Text(1);
-  }
+  ASSIGN_OR_RETURN(ChainHead anchor, ReadAnchor(db));
   ASSIGN_OR_RETURN(
       sqlite::Stmt last,
       db.Prepare("SELECT seq, at, kind, actor, customer_id, payload_json, "
@@ -122,14 +128,7 @@ absl::StatusOr<VerifyResult> VerifyAuditTable(sqlite::Connection& db) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row || !verifier.Feed(RowToAudit(s))) break;
   }
-  ASSIGN_OR_RETURN(sqlite::Stmt h,
-                   db.Prepare("SELECT seq, hash FROM audit_head WHERE id = 1"));
-  ASSIGN_OR_RETURN(bool has_anchor, h.Step());
-  ChainHead anchor;
-  if (has_anchor) {
-    anchor.seq = static_cast<uint64_t>(h.Int(0));
-    anchor.hash = h.Text(1);
-  }
+  ASSIGN_OR_RETURN(ChainHead anchor, ReadAnchor(db));
   return verifier.Finish(anchor);
 }
 

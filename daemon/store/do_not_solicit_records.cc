@@ -155,12 +155,15 @@ absl::StatusOr<std::vector<DoNotSolicitFact>> ActiveDoNotSolicit(
     sqlite::Connection& db, std::string_view phone_pseudonym,
     const std::vector<std::string>& customer_ids) {
   std::vector<DoNotSolicitFact> out;
-  auto add = [&](std::vector<StoredDoNotSolicit> rows) {
+  // Runs `s` (bound to one key) and adds the entries not yet seen.
+  auto add = [&](sqlite::Stmt& s) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<StoredDoNotSolicit> rows, ReadRows(s));
     for (const auto& r : rows) {
       bool seen = false;
       for (const auto& o : out) seen = seen || o.entry_id == r.entry.entry_id();
       if (!seen) out.push_back(ToFact(r));
     }
+    return absl::OkStatus();
   };
   if (!phone_pseudonym.empty()) {
     ASSIGN_OR_RETURN(sqlite::Stmt s,
@@ -168,8 +171,7 @@ absl::StatusOr<std::vector<DoNotSolicitFact>> ActiveDoNotSolicit(
                                 " FROM do_not_solicit WHERE phone_hmac = ? "
                                 "AND cleared_at IS NULL"));
     s.BindBlob(1, phone_pseudonym);
-    ASSIGN_OR_RETURN(auto rows, ReadRows(s));
-    add(std::move(rows));
+    RETURN_IF_ERROR(add(s));
   }
   for (const std::string& c : customer_ids) {
     ASSIGN_OR_RETURN(sqlite::Stmt s,
@@ -177,8 +179,7 @@ absl::StatusOr<std::vector<DoNotSolicitFact>> ActiveDoNotSolicit(
                                 " FROM do_not_solicit WHERE customer_id = ? "
                                 "AND cleared_at IS NULL"));
     s.Bind(1, c);
-    ASSIGN_OR_RETURN(auto rows, ReadRows(s));
-    add(std::move(rows));
+    RETURN_IF_ERROR(add(s));
   }
   return out;
 }

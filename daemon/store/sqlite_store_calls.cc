@@ -18,23 +18,27 @@
 namespace gatekeeper {
 namespace {
 
-// A stored report's body, or DATA_LOSS.
+// The answer to a repeated report: the stored report when the request is the
+// same (same fingerprint), ALREADY_EXISTS when it differs, nullopt when the
+// decision has no report of this kind yet.
 template <typename Report>
-absl::StatusOr<Report> ParseReport(const StoredCallReport& stored,
-                                   std::string_view decision_id) {
+absl::StatusOr<std::optional<Report>> StoredAnswer(
+    WriteContext& w, CallReportKind kind, std::string_view what,
+    std::string_view decision_id, std::string_view fingerprint) {
+  ASSIGN_OR_RETURN(std::optional<StoredCallReport> stored,
+                   ReadCallReport(w.db(), kind, decision_id));
+  if (!stored.has_value()) return std::optional<Report>();
+  if (stored->fingerprint != fingerprint) {
+    return absl::AlreadyExistsError(StrCat("decision_id: ", decision_id,
+                                           " already has a ", what,
+                                           " report with different content"));
+  }
   Report r;
-  if (!r.ParseFromString(stored.body)) {
+  if (!r.ParseFromString(stored->body)) {
     return absl::DataLossError(
         StrCat("the stored report of ", decision_id, " does not parse"));
   }
-  return r;
-}
-
-absl::Status ReportedAlready(std::string_view what,
-                             std::string_view decision_id) {
-  return absl::AlreadyExistsError(StrCat("decision_id: ", decision_id,
-                                         " already has a ", what,
-                                         " report with different content"));
+  return std::optional<Report>(std::move(r));
 }
 
 }  // namespace
@@ -117,15 +121,12 @@ void SqliteStore::ReportDisclosureAsync(
       [decision_id = std::move(decision_id),
        fingerprint = std::move(fingerprint), judge = std::move(judge),
        out](WriteContext& w) -> absl::Status {
-        ASSIGN_OR_RETURN(
-            std::optional<StoredCallReport> stored,
-            ReadCallReport(w.db(), CallReportKind::kDisclosure, decision_id));
+        ASSIGN_OR_RETURN(std::optional<v1::DisclosureReport> stored,
+                         StoredAnswer<v1::DisclosureReport>(
+                             w, CallReportKind::kDisclosure, "disclosure",
+                             decision_id, fingerprint));
         if (stored.has_value()) {
-          if (stored->fingerprint != fingerprint) {
-            return ReportedAlready("disclosure", decision_id);
-          }
-          ASSIGN_OR_RETURN(
-              *out, ParseReport<v1::DisclosureReport>(*stored, decision_id));
+          *out = *std::move(stored);
           return absl::OkStatus();
         }
         ASSIGN_OR_RETURN(LoggedDecision decision,
@@ -157,15 +158,12 @@ void SqliteStore::ReportOutcomeAsync(
       [decision_id = std::move(decision_id),
        fingerprint = std::move(fingerprint), judge = std::move(judge),
        out](WriteContext& w) -> absl::Status {
-        ASSIGN_OR_RETURN(
-            std::optional<StoredCallReport> stored,
-            ReadCallReport(w.db(), CallReportKind::kOutcome, decision_id));
+        ASSIGN_OR_RETURN(std::optional<v1::OutcomeReport> stored,
+                         StoredAnswer<v1::OutcomeReport>(
+                             w, CallReportKind::kOutcome, "call outcome",
+                             decision_id, fingerprint));
         if (stored.has_value()) {
-          if (stored->fingerprint != fingerprint) {
-            return ReportedAlready("call outcome", decision_id);
-          }
-          ASSIGN_OR_RETURN(
-              *out, ParseReport<v1::OutcomeReport>(*stored, decision_id));
+          *out = *std::move(stored);
           return absl::OkStatus();
         }
         ASSIGN_OR_RETURN(LoggedDecision decision,

@@ -11,6 +11,8 @@
 #include <string>
 #include <type_traits>
 
+#include "daemon/store/forwarding_vfs.h"
+
 namespace gatekeeper {
 namespace {
 
@@ -28,15 +30,14 @@ struct Shim {
 static_assert(std::is_standard_layout_v<Shim>);
 
 struct BufferedFile {
-  sqlite3_file base;         // pMethods = &kMethods
-  sqlite3_file* real;        // the base VFS's file, stored after this struct
+  sqlite::ShimFile shim;     // .real: the base VFS's file, after this struct
   bool wal;                  // opened with SQLITE_OPEN_WAL
   std::string* pending;      // bytes not yet written (WAL files only)
   sqlite3_int64 pending_at;  // their file offset
 };
 
 BufferedFile* Of(sqlite3_file* f) { return reinterpret_cast<BufferedFile*>(f); }
-sqlite3_file* Real(sqlite3_file* f) { return Of(f)->real; }
+sqlite3_file* Real(sqlite3_file* f) { return sqlite::RealFile(f); }
 
 // SQLite's unix VFS writes at most 128 KiB in one call (seekAndWriteFd masks
 // the length to 17 bits), so the pending bytes go out in pieces of this.
@@ -49,8 +50,8 @@ int Flush(BufferedFile* b) {
   int rc = SQLITE_OK;
   for (size_t done = 0; done < p.size() && rc == SQLITE_OK;) {
     const size_t n = std::min(kMaxWrite, p.size() - done);
-    rc = b->real->pMethods->xWrite(
-        b->real, p.data() + done, static_cast<int>(n),
+    rc = b->shim.real->pMethods->xWrite(
+        b->shim.real, p.data() + done, static_cast<int>(n),
         b->pending_at + static_cast<sqlite3_int64>(done));
     done += n;
   }
@@ -63,7 +64,7 @@ int Close(sqlite3_file* f) {
   const int flushed = Flush(b);
   delete b->pending;
   b->pending = nullptr;
-  const int rc = b->real->pMethods->xClose(b->real);
+  const int rc = b->shim.real->pMethods->xClose(b->shim.real);
   return flushed != SQLITE_OK ? flushed : rc;
 }
 
@@ -79,12 +80,12 @@ int Read(sqlite3_file* f, void* out, int n, sqlite3_int64 at) {
     }
     if (const int rc = Flush(b); rc != SQLITE_OK) return rc;
   }
-  return b->real->pMethods->xRead(b->real, out, n, at);
+  return b->shim.real->pMethods->xRead(b->shim.real, out, n, at);
 }
 
 int Write(sqlite3_file* f, const void* data, int n, sqlite3_int64 at) {
   BufferedFile* b = Of(f);
-  if (!b->wal) return b->real->pMethods->xWrite(b->real, data, n, at);
+  if (!b->wal) return b->shim.real->pMethods->xWrite(b->shim.real, data, n, at);
   std::string& p = *b->pending;
   const sqlite3_int64 end =
       b->pending_at + static_cast<sqlite3_int64>(p.size());
@@ -117,80 +118,40 @@ int FileSize(sqlite3_file* f, sqlite3_int64* size) {
   return Real(f)->pMethods->xFileSize(Real(f), size);
 }
 
-int Lock(sqlite3_file* f, int l) {
-  return Real(f)->pMethods->xLock(Real(f), l);
-}
-int Unlock(sqlite3_file* f, int l) {
-  return Real(f)->pMethods->xUnlock(Real(f), l);
-}
-int CheckReservedLock(sqlite3_file* f, int* r) {
-  return Real(f)->pMethods->xCheckReservedLock(Real(f), r);
-}
 int FileControl(sqlite3_file* f, int op, void* arg) {
   if (const int rc = Flush(Of(f)); rc != SQLITE_OK) return rc;
   return Real(f)->pMethods->xFileControl(Real(f), op, arg);
 }
-int SectorSize(sqlite3_file* f) {
-  return Real(f)->pMethods->xSectorSize(Real(f));
-}
-int DeviceCharacteristics(sqlite3_file* f) {
-  return Real(f)->pMethods->xDeviceCharacteristics(Real(f));
-}
-int ShmMap(sqlite3_file* f, int i, int size, int extend, void volatile** p) {
-  return Real(f)->pMethods->xShmMap(Real(f), i, size, extend, p);
-}
-int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
-  return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
-}
-void ShmBarrier(sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); }
-int ShmUnmap(sqlite3_file* f, int del) {
-  return Real(f)->pMethods->xShmUnmap(Real(f), del);
-}
-int Fetch(sqlite3_file* f, sqlite3_int64 at, int n, void** p) {
-  return Real(f)->pMethods->xFetch(Real(f), at, n, p);
-}
-int Unfetch(sqlite3_file* f, sqlite3_int64 at, void* p) {
-  return Real(f)->pMethods->xUnfetch(Real(f), at, p);
-}
 
-// Version 3 methods, each forwarding to the base file's (which SQLite's own
-// VFSes all implement).
-const sqlite3_io_methods kMethods = {3,
-                                     Close,
-                                     Read,
-                                     Write,
-                                     Truncate,
-                                     Sync,
-                                     FileSize,
-                                     Lock,
-                                     Unlock,
-                                     CheckReservedLock,
-                                     FileControl,
-                                     SectorSize,
-                                     DeviceCharacteristics,
-                                     ShmMap,
-                                     ShmLock,
-                                     ShmBarrier,
-                                     ShmUnmap,
-                                     Fetch,
-                                     Unfetch};
+// The base file's methods but where the pending bytes matter.
+const sqlite3_io_methods kMethods = [] {
+  sqlite3_io_methods m = sqlite::ForwardingMethods();
+  m.xClose = Close;
+  m.xRead = Read;
+  m.xWrite = Write;
+  m.xTruncate = Truncate;
+  m.xSync = Sync;
+  m.xFileSize = FileSize;
+  m.xFileControl = FileControl;
+  return m;
+}();
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags,
          int* out_flags) {
   sqlite3_vfs* base = reinterpret_cast<Shim*>(vfs)->base;
   BufferedFile* b = Of(f);
-  b->real = reinterpret_cast<sqlite3_file*>(b + 1);
-  std::memset(b->real, 0, static_cast<size_t>(base->szOsFile));
+  b->shim.real = reinterpret_cast<sqlite3_file*>(b + 1);
+  std::memset(b->shim.real, 0, static_cast<size_t>(base->szOsFile));
   b->wal = (flags & SQLITE_OPEN_WAL) != 0;
   b->pending = nullptr;
   b->pending_at = 0;
-  const int rc = base->xOpen(base, name, b->real, flags, out_flags);
-  if (b->real->pMethods == nullptr) {
-    b->base.pMethods = nullptr;  // SQLite will not call xClose
+  const int rc = base->xOpen(base, name, b->shim.real, flags, out_flags);
+  if (b->shim.real->pMethods == nullptr) {
+    b->shim.base.pMethods = nullptr;  // SQLite will not call xClose
     return rc;
   }
   if (b->wal) b->pending = new std::string();
-  b->base.pMethods = &kMethods;
+  b->shim.base.pMethods = &kMethods;
   return rc;
 }
 
