@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cinttypes>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -16,15 +18,19 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/echo.grpc.pb.h"
+#include "daemon/common/crypto.h"
+#include "daemon/common/strings.h"
+#include "daemon/store/sqlite_store.h"
 
 namespace gatekeeper::bench {
 namespace {
 
-// The answer both servers give: response_size bytes of payload.
+// The answer every server gives: response_size bytes of payload.
 void FillAnswer(const EchoMessage& req, EchoMessage* resp) {
   // Bounded: a uint32 could ask for 4 GiB.
   const size_t n = std::min<size_t>(req.response_size(), 1 << 20);
@@ -238,8 +244,78 @@ class DurableEchoImpl final : public Echo::CallbackService {
   GroupLog* const log_;
 };
 
-// Blocks the stop signals before gRPC starts threads, so that only the
-// sigwait in Serve receives them.
+// The store echo's audit payload for call `n`: a JSON object {"x":"..."} of
+// exactly `bytes` bytes (at least 8, the empty string's; at most 1 MiB), the
+// counter's hex digits at the start of the string so that entries differ.
+std::string LogPayload(uint32_t bytes, uint64_t n) {
+  constexpr size_t kFrame = 8;  // {"x":""}
+  const size_t len =
+      std::clamp<size_t>(bytes, kFrame, static_cast<size_t>(1) << 20);
+  std::string s = "{\"x\":\"";
+  s.append(len - kFrame, 'a');
+  s += "\"}";
+  for (size_t i = 0; i < len - kFrame && i < 16; ++i, n >>= 4) {
+    s[6 + i] = "0123456789abcdef"[n & 15];
+  }
+  return s;
+}
+
+// The store echo: each call appends one decision to the daemon's store, as a
+// decision does (Gates::DecideInsert / DecideDial in daemon/server/gates.cc):
+// AppendDecisionAsync with an audit entry (kind, actor, customer id, payload
+// of log_bytes bytes) and a fresh decision id, no provision, read against the
+// current state version with no keys (nothing was read, so nothing can
+// conflict). The store group-commits it (the caller that finds no commit in
+// progress leads, on its gRPC thread) and runs `done` once it is durable; only
+// then is the answer filled in and the call finished: OK, or UNAVAILABLE with
+// the store's error. No state is read, no policy runs, no payload is built
+// from a decision.
+class StoreEchoImpl final : public Echo::CallbackService {
+ public:
+  explicit StoreEchoImpl(Store* store) : store_(store) {}
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx,
+                                 const EchoMessage* req,
+                                 EchoMessage* resp) override {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    const uint64_t n = calls_.fetch_add(1, std::memory_order_relaxed);
+    // Of a decision's sizes: "C-" and 10 digits, "agent:" and an agent id.
+    char customer[24], actor[24];
+    std::snprintf(customer, sizeof(customer), "C-%010" PRIu64,
+                  n % uint64_t{10'000'000'000});
+    std::snprintf(actor, sizeof(actor), "agent:agent-%02" PRIu64, n % 100);
+    store_->AppendDecisionAsync(
+        DecisionWrite{AuditDraft{"decision.echo", actor, customer,
+                                 LogPayload(req->log_bytes(), n)},
+                      NewId("dec_"), std::nullopt},
+        DecisionInputs{store_->StateVersion(), {}},
+        [reactor, req, resp](absl::StatusOr<uint64_t> seq) {
+          if (!seq.ok()) {
+            reactor->Finish(
+                grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             StrCat("store echo: ", seq.status().message())));
+            return;
+          }
+          FillAnswer(*req, resp);
+          reactor->Finish(grpc::Status::OK);
+        });
+    return reactor;
+  }
+
+ private:
+  Store* const store_;
+  std::atomic<uint64_t> calls_{0};
+};
+
+// Removes a SQLite database and its WAL and shared-memory files.
+void RemoveDatabase(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    std::filesystem::remove(path + suffix, ec);
+  }
+}
+
+// Blocks the stop signals before gRPC (or the store) starts threads, so that
+// only the sigwait in Serve receives them.
 sigset_t BlockStopSignals() {
   sigset_t stop;
   sigemptyset(&stop);
@@ -292,6 +368,41 @@ int ServeDurableEcho(const std::string& dir) {
   }
   // Exit 1 when some call was refused because the disk failed.
   return rc != 0 || !log->ok() ? 1 : rc;
+}
+
+int ServeStoreEcho(const std::string& dir) {
+  const sigset_t stop = BlockStopSignals();
+  const std::string path =
+      (std::filesystem::path(dir) / "gkbench-store-echo.db").string();
+  RemoveDatabase(path);  // a fresh store every run
+  // The daemon's options (daemon/server/daemon.cc): the path, the max_batch
+  // of gkbench's daemon config, the rest default.
+  SqliteStoreOptions so;
+  so.path = path;
+  so.max_batch = 512;
+  std::atomic<bool> refused{false};
+  so.on_refusing_writes = [&refused](const absl::Status& s) {
+    std::cerr << "gkbench-store-echo: the store refuses writes: " << s.message()
+              << "\n";
+    refused.store(true);
+  };
+  auto store = SqliteStore::Open(so);
+  if (!store.ok()) {
+    std::cerr << "gkbench-store-echo: cannot open " << path << ": "
+              << store.status().message() << "\n";
+    RemoveDatabase(path);
+    return 1;
+  }
+  int rc = 0;
+  {
+    StoreEchoImpl service(store->get());
+    rc = Serve(&service, "gkbench-store-echo", stop);
+  }
+  (*store)->Close();
+  store->reset();
+  RemoveDatabase(path);
+  // Exit 1 when the store refused writes (some calls were refused).
+  return rc != 0 || refused.load() ? 1 : rc;
 }
 
 }  // namespace gatekeeper::bench

@@ -1,7 +1,7 @@
 // gkbench: the load benchmark of the Consent Gatekeeper.
 //
 // Seeds a database with --consents consents (default 1,000,000) through the
-// store's bulk import, starts the real gatekeeperd on it and two reference
+// store's bulk import, starts the real gatekeeperd on it and three reference
 // servers (this binary, re-run; see echo_server.h), and measures CheckInsert
 // and CheckDial at each --concurrency against calls of the same message sizes
 // to each reference, interleaved in every round:
@@ -9,12 +9,19 @@
 // - the durable echo (--serve-durable-echo DIR, DIR = the data dir): the echo
 //   answering each call only after a group-committed fdatasync covering its
 //   request bytes, with no decision logic; the least any service answering
-//   durably can cost here.
-// Prints QPS, p50/p99, the ratios to both and the target: at concurrency 64,
+//   durably can cost here;
+// - the store echo (--serve-store-echo DIR): the echo answering each call only
+//   once one audit entry the size of a real decision's (measured on the
+//   daemon's own log before the load) and its decision id are durable through
+//   the daemon's real store (SQLite, WAL, synchronous=FULL, the hash chain),
+//   with no decision logic: what the store itself costs, and the most a check
+//   can reach with it.
+// Prints QPS, p50/p99, the ratios to them and the target: at concurrency 64,
 // as the median over --rounds of per-round ratios, each check at least 85% of
 // the durable echo's QPS and its p99 at most 1.5x the durable echo's p99
-// (every decision acknowledged only once its audit entry is durable). Missing
-// the target is reported, not an error.
+// (every decision acknowledged only once its audit entry is durable), and
+// under it the store echo's share of the durable echo and the check's share
+// of the store echo. Missing the target is reported, not an error.
 // Exit codes: 0 done; 1 setup failed; 3 the audit log lacks a decision a client
 // was given, or does not verify; 130 interrupted.
 //
@@ -49,6 +56,7 @@
 #include "daemon/common/strings.h"
 #include "daemon/config/config.h"
 #include "daemon/store/sqlite_store.h"
+#include "gatekeeper/v1/audit_service.grpc.pb.h"
 #include "gatekeeper/v1/dial_gate.grpc.pb.h"
 #include "gatekeeper/v1/insert_gate.grpc.pb.h"
 
@@ -76,8 +84,9 @@ struct Flags {
   size_t channels = 4;
   std::string gatekeeperd;
   std::vector<std::string> ops = {
-      "CheckInsert", "EchoInsertSized", "DurableEchoInsertSized",
-      "CheckDial",   "EchoDialSized",   "DurableEchoDialSized"};
+      "CheckInsert",          "EchoInsertSized",   "DurableEchoInsertSized",
+      "StoreEchoInsertSized", "CheckDial",         "EchoDialSized",
+      "DurableEchoDialSized", "StoreEchoDialSized"};
   bool verify_audit = true;
   uint64_t seed = 1;
   int rounds = 1;
@@ -215,11 +224,12 @@ std::optional<SyncStats> SyncLatency(const fs::path& dir) {
 }
 
 // The process answering an op.
-enum class Server { kDaemon, kEcho, kDurableEcho };
+enum class Server { kDaemon, kEcho, kDurableEcho, kStoreEcho };
 
 Server ServerOf(const std::string& op) {
   if (op.rfind("Check", 0) == 0) return Server::kDaemon;
   if (op.rfind("DurableEcho", 0) == 0) return Server::kDurableEcho;
+  if (op.rfind("StoreEcho", 0) == 0) return Server::kStoreEcho;
   return Server::kEcho;
 }
 
@@ -241,7 +251,7 @@ struct Row {
 // CPU counters at one instant.
 struct Snapshot {
   std::chrono::steady_clock::time_point at;
-  double self = 0, daemon = 0, echo = 0, durable_echo = 0;
+  double self = 0, daemon = 0, echo = 0, durable_echo = 0, store_echo = 0;
   SystemCpu system;
   std::vector<Subprocess::ThreadCpu> server_threads;
 };
@@ -270,6 +280,13 @@ std::string EchoFor(const std::string& check) {
 std::string DurableEchoFor(const std::string& check) {
   return check == "CheckInsert" ? "DurableEchoInsertSized"
                                 : "DurableEchoDialSized";
+}
+std::string StoreEchoFor(const std::string& check) {
+  return check == "CheckInsert" ? "StoreEchoInsertSized" : "StoreEchoDialSized";
+}
+// The check whose sizes an op has (itself for a check).
+std::string CheckOf(const std::string& op) {
+  return op.find("Insert") != std::string::npos ? "CheckInsert" : "CheckDial";
 }
 
 // "12.3%" of a over b, "-" without a b.
@@ -409,8 +426,20 @@ class Bench {
               << " listening on " << durable_echo_->address() << " (log "
               << (dir_ / "gkbench-durable-echo.log").string()
               << ", 64 MiB preallocated, group-committed fdatasync)\n";
-    for (const auto* p :
-         {&daemon_->address(), &echo_->address(), &durable_echo_->address()}) {
+
+    // The store echo: --serve-store-echo, a fresh store in the data dir.
+    auto store_echo =
+        Subprocess::Start({SelfExe(), "--serve-store-echo", dir_.string()}, "",
+                          std::chrono::seconds(60));
+    if (!store_echo.ok()) return store_echo.status();
+    store_echo_.emplace(*std::move(store_echo));
+    std::cout << "store echo server pid " << store_echo_->pid()
+              << " listening on " << store_echo_->address() << " (store "
+              << (dir_ / "gkbench-store-echo.db").string()
+              << ", fresh, the daemon's store options, one decision-sized "
+                 "audit entry per call)\n";
+    for (const auto* p : {&daemon_->address(), &echo_->address(),
+                          &durable_echo_->address(), &store_echo_->address()}) {
       if (p->rfind("127.0.0.1:", 0) != 0) {
         return absl::FailedPreconditionError(
             StrCat("not a loopback address: ", *p));
@@ -421,15 +450,47 @@ class Bench {
     echo_channels_ = MakeChannels(echo_->address(), f_.channels);
     durable_echo_channels_ =
         MakeChannels(durable_echo_->address(), f_.channels);
+    store_echo_channels_ = MakeChannels(store_echo_->address(), f_.channels);
     if (daemon_channels_.empty() || echo_channels_.empty() ||
-        durable_echo_channels_.empty()) {
+        durable_echo_channels_.empty() || store_echo_channels_.empty()) {
       return absl::UnavailableError("cannot connect to the servers");
     }
     return Probe();
   }
 
+  // The audit entry `seq` of the daemon's log, read back through QueryAudit;
+  // it must be of `kind`.
+  absl::StatusOr<v1::AuditEntry> LoggedEntry(uint64_t seq,
+                                             const std::string& kind) {
+    if (seq == 0) return absl::UnavailableError(StrCat(kind, ": no audit_seq"));
+    auto stub = v1::AuditService::NewStub(daemon_channels_[0]);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    v1::QueryAuditRequest req;
+    req.set_after_seq(seq - 1);
+    req.set_limit(1);
+    auto reader = stub->QueryAudit(&ctx, req);
+    std::optional<v1::AuditEntry> found;
+    v1::AuditEntry e;
+    while (reader->Read(&e)) {
+      if (e.seq() == seq) found = e;
+    }
+    const grpc::Status s = reader->Finish();
+    if (!s.ok()) {
+      return absl::UnavailableError(
+          StrCat("QueryAudit after ", seq - 1, ": ", s.error_message()));
+    }
+    if (!found.has_value() || found->kind() != kind) {
+      return absl::UnavailableError(
+          StrCat("QueryAudit: no ", kind, " entry at seq ", seq));
+    }
+    return *std::move(found);
+  }
+
   // One real answer of each gate: checks that seeded consents are allowed and
-  // measures the message sizes the echo calls imitate.
+  // measures the message sizes the echo calls imitate, and the sizes of the
+  // decisions' audit entries the store echo logs.
   absl::Status Probe() {
     {
       auto stub = v1::InsertGate::NewStub(daemon_channels_[0]);
@@ -453,6 +514,9 @@ class Bench {
       if (resp.verdict() != v1::VERDICT_ALLOW) {
         std::cout << "WARNING: a seeded customer was not allowed\n";
       }
+      auto entry = LoggedEntry(resp.audit_seq(), "decision.insert");
+      if (!entry.ok()) return entry.status();
+      insert_entry_ = *std::move(entry);
     }
     {
       auto stub = v1::DialGate::NewStub(daemon_channels_[0]);
@@ -476,12 +540,25 @@ class Bench {
       if (resp.decision().verdict() != v1::VERDICT_ALLOW) {
         std::cout << "WARNING: a seeded number was not allowed\n";
       }
+      auto entry = LoggedEntry(resp.decision().audit_seq(), "decision.dial");
+      if (!entry.ok()) return entry.status();
+      dial_entry_ = *std::move(entry);
     }
     std::cout << "message sizes (serialized): CheckInsertRequest "
               << insert_req_bytes_ << " B -> Decision " << insert_resp_bytes_
               << " B; CheckDialRequest " << dial_req_bytes_
               << " B -> CheckDialResponse " << dial_resp_bytes_
-              << " B; both echoes' calls carry the same sizes\n";
+              << " B; the echoes' calls carry the same sizes\n";
+    const auto sizes = [](const v1::AuditEntry& e) {
+      return StrCat(e.kind(), " payload_json ", e.payload_json().size(),
+                    " B (actor ", e.actor().size(), " B, customer_id ",
+                    e.customer_id().size(), " B)");
+    };
+    std::cout << "audit entries of the probes (read back with QueryAudit): "
+              << sizes(insert_entry_) << "; " << sizes(dial_entry_)
+              << "; the store echo logs payloads of "
+              << insert_entry_.payload_json().size() << " B (insert-sized) and "
+              << dial_entry_.payload_json().size() << " B (dial-sized)\n";
     return absl::OkStatus();
   }
 
@@ -509,6 +586,16 @@ class Bench {
     if (name == "DurableEchoDialSized") {
       return MakeEchoOp(name, durable_echo_channels_, dial_req_bytes_,
                         dial_resp_bytes_);
+    }
+    if (name == "StoreEchoInsertSized") {
+      return MakeEchoOp(
+          name, store_echo_channels_, insert_req_bytes_, insert_resp_bytes_,
+          static_cast<uint32_t>(insert_entry_.payload_json().size()));
+    }
+    if (name == "StoreEchoDialSized") {
+      return MakeEchoOp(
+          name, store_echo_channels_, dial_req_bytes_, dial_resp_bytes_,
+          static_cast<uint32_t>(dial_entry_.payload_json().size()));
     }
     return nullptr;
   }
@@ -608,6 +695,8 @@ class Bench {
         return *echo_;
       case Server::kDurableEcho:
         return *durable_echo_;
+      case Server::kStoreEcho:
+        return *store_echo_;
     }
     return *daemon_;
   }
@@ -619,6 +708,7 @@ class Bench {
     s.daemon = daemon_->CpuSeconds();
     s.echo = echo_->CpuSeconds();
     s.durable_echo = durable_echo_->CpuSeconds();
+    s.store_echo = store_echo_->CpuSeconds();
     s.system = SystemCpuSeconds();
     s.server_threads = server.ThreadsCpu();
     return s;
@@ -629,14 +719,16 @@ class Bench {
     if (wall <= 0) return;
     const double self = b.self - a.self, daemon = b.daemon - a.daemon,
                  echo = b.echo - a.echo,
-                 durable_echo = b.durable_echo - a.durable_echo;
+                 durable_echo = b.durable_echo - a.durable_echo,
+                 store_echo = b.store_echo - a.store_echo;
     row.client_cpu = self / wall;
-    row.server_cpu = (row.server == Server::kDaemon ? daemon
-                      : row.server == Server::kEcho ? echo
-                                                    : durable_echo) /
+    row.server_cpu = (row.server == Server::kDaemon        ? daemon
+                      : row.server == Server::kEcho        ? echo
+                      : row.server == Server::kDurableEcho ? durable_echo
+                                                           : store_echo) /
                      wall;
     row.other_cpu = std::max(0.0, (b.system.busy - a.system.busy - self -
-                                   daemon - echo - durable_echo) /
+                                   daemon - echo - durable_echo - store_echo) /
                                       wall);
     row.steal = (b.system.steal - a.system.steal) / wall;
     std::map<int, double> before;
@@ -695,6 +787,20 @@ class Bench {
                                       : "EchoDialSized";
         const Row* echo = FindRow(rows_, sizes, row.concurrency, row.round);
         if (echo != nullptr) ratio = Percent(r.Qps(), echo->result.Qps());
+      } else if (row.server == Server::kStoreEcho) {
+        // What durability through the store costs (against the plain echo),
+        // and what the store costs beyond the durable echo.
+        const std::string check = CheckOf(row.op);
+        const Row* echo =
+            FindRow(rows_, EchoFor(check), row.concurrency, row.round);
+        const Row* durable =
+            FindRow(rows_, DurableEchoFor(check), row.concurrency, row.round);
+        if (echo != nullptr) ratio = Percent(r.Qps(), echo->result.Qps());
+        if (durable != nullptr) {
+          durable_ratio = Percent(r.Qps(), durable->result.Qps());
+          durable_p99 =
+              Times(r.PercentileMs(99), durable->result.PercentileMs(99));
+        }
       }
       const auto pct = [](double cores) {
         char buf[16];
@@ -717,12 +823,14 @@ class Bench {
         "calls: completed in the measured window; QPS: OK calls per second; "
         "vs echo: QPS / QPS of the plain echo call of the same sizes at the "
         "same concurrency in the same round (for a durable echo row: what "
-        "durability alone costs); vs d-echo and p99/d-echo: QPS and p99 over "
-        "those of the durable echo call of the same sizes, concurrency and "
-        "round (the target's ratios); cpu columns: cores used over the window "
-        "(100%% = one core) by the server under test, by gkbench (client), "
-        "and by everything else on the machine (other processes, "
-        "unattributed kernel/irq time)\n");
+        "durability alone costs; for a store echo row: what durability "
+        "through the daemon's store costs); vs d-echo and p99/d-echo: QPS and "
+        "p99 over those of the durable echo call of the same sizes, "
+        "concurrency and round (the target's ratios; for a store echo row: "
+        "what the store costs beyond a bare group-committed fdatasync); cpu "
+        "columns: cores used over the window (100%% = one core) by the server "
+        "under test, by gkbench (client), and by everything else on the "
+        "machine (other processes, unattributed kernel/irq time)\n");
     double steal = 0;
     for (const Row& row : rows_) steal = std::max(steal, row.steal);
     if (steal > 0.01) {
@@ -765,7 +873,10 @@ class Bench {
       // One ratio per round: each check against the runs next to it.
       std::vector<double> qps_ratios, p99_ratios, qps, p99s, durable_qps,
           durable_p99s, echo_ratios, echo_qps;
-      bool errors = false, durable_errors = false;
+      // The store echo: its ratios to the durable echo, and the check's to it.
+      std::vector<double> store_qps_ratios, store_p99_ratios, store_qps,
+          check_store_qps_ratios, check_store_p99_ratios;
+      bool errors = false, durable_errors = false, store_errors = false;
       for (int round = 0; round < f_.rounds; ++round) {
         const Row* row = FindRow(rows_, check, c, round);
         const Row* durable = FindRow(rows_, DurableEchoFor(check), c, round);
@@ -789,6 +900,18 @@ class Bench {
         if (echo != nullptr && echo->result.Qps() > 0) {
           echo_ratios.push_back(r.Qps() / echo->result.Qps());
           echo_qps.push_back(echo->result.Qps());
+        }
+        const Row* store = FindRow(rows_, StoreEchoFor(check), c, round);
+        if (store != nullptr && store->result.Qps() > 0 &&
+            store->result.PercentileMs(99) > 0) {
+          const RunResult& st = store->result;
+          store_qps_ratios.push_back(st.Qps() / d.Qps());
+          store_p99_ratios.push_back(st.PercentileMs(99) / d.PercentileMs(99));
+          store_qps.push_back(st.Qps());
+          check_store_qps_ratios.push_back(r.Qps() / st.Qps());
+          check_store_p99_ratios.push_back(r.PercentileMs(99) /
+                                           st.PercentileMs(99));
+          store_errors = store_errors || st.errors > 0 || st.incomplete;
         }
       }
       if (qps_ratios.empty()) {
@@ -825,16 +948,45 @@ class Bench {
             range(p99_ratios, 1, "%.2f-%.2fx").c_str(), Median(p99s),
             Median(durable_p99s), p99_verdict, notes.c_str());
       }
-      if (echo_ratios.empty()) continue;
       if (echo_ratios.size() == 1) {
         std::printf("  %-11s  plain echo (reference): %.1f%% of its %.0f QPS\n",
                     "", 100 * echo_ratios[0], echo_qps[0]);
-      } else {
+      } else if (!echo_ratios.empty()) {
         std::printf(
             "  %-11s  plain echo (reference): median %.1f%% of its QPS (each "
             "round %s; echo %.0f QPS, median)\n",
             "", 100 * Median(echo_ratios),
             range(echo_ratios, 100, "%.1f-%.1f%%").c_str(), Median(echo_qps));
+      }
+      // The bound the store sets: the store echo does a decision's store work
+      // (its audit entry and decision id; not a dial's provision record) and
+      // nothing else, so a check cannot pass it with this store but for the
+      // machine's noise.
+      const char* store_note =
+          store_errors ? " (the store echo's run had errors)" : "";
+      if (store_qps_ratios.size() == 1) {
+        std::printf(
+            "  %-11s  store echo (bound): %.1f%% of the durable echo's QPS "
+            "(%.0f QPS), p99 %.2fx the durable echo's; the check reaches "
+            "%.1f%% of the store echo's QPS, p99 %.2fx the store echo's%s\n",
+            "", 100 * store_qps_ratios[0], store_qps[0], store_p99_ratios[0],
+            100 * check_store_qps_ratios[0], check_store_p99_ratios[0],
+            store_note);
+      } else if (!store_qps_ratios.empty()) {
+        std::printf(
+            "  %-11s  store echo (bound): median %.1f%% of the durable echo's "
+            "QPS (each round %s; store echo %.0f QPS, median), p99 %.2fx the "
+            "durable echo's (each round %s); the check reaches %.1f%% of the "
+            "store echo's QPS (each round %s), p99 %.2fx the store echo's "
+            "(each round %s)%s\n",
+            "", 100 * Median(store_qps_ratios),
+            range(store_qps_ratios, 100, "%.1f-%.1f%%").c_str(),
+            Median(store_qps), Median(store_p99_ratios),
+            range(store_p99_ratios, 1, "%.2f-%.2fx").c_str(),
+            100 * Median(check_store_qps_ratios),
+            range(check_store_qps_ratios, 100, "%.1f-%.1f%%").c_str(),
+            Median(check_store_p99_ratios),
+            range(check_store_p99_ratios, 1, "%.2f-%.2fx").c_str(), store_note);
       }
     }
   }
@@ -846,11 +998,14 @@ class Bench {
     daemon_channels_.clear();
     echo_channels_.clear();
     durable_echo_channels_.clear();
+    store_echo_channels_.clear();
     const std::string echo_exit = echo_->Stop();
     const std::string durable_echo_exit = durable_echo_->Stop();
+    const std::string store_echo_exit = store_echo_->Stop();
     const std::string daemon_exit = daemon_->Stop();
     echo_.reset();
     durable_echo_.reset();
+    store_echo_.reset();
     daemon_.reset();
 
     PrintTable();
@@ -884,8 +1039,9 @@ class Bench {
                   Mib(FileSize(dir_ / "gatekeeper.db-wal")).c_str());
     }
     if (f_.verify_audit && !VerifyChain()) evidence_ok = false;
-    std::printf("echo server: %s; durable echo server: %s\n", echo_exit.c_str(),
-                durable_echo_exit.c_str());
+    std::printf(
+        "echo server: %s; durable echo server: %s; store echo server: %s\n",
+        echo_exit.c_str(), durable_echo_exit.c_str(), store_echo_exit.c_str());
     if (seed_.imported > 0) {
       std::printf("seeding: %" PRIu64 " consents in %.1f s (%.0f consents/s)\n",
                   seed_.imported, seed_.seconds,
@@ -928,8 +1084,10 @@ class Bench {
     daemon_channels_.clear();
     echo_channels_.clear();
     durable_echo_channels_.clear();
+    store_echo_channels_.clear();
     if (echo_) echo_->Stop();
     if (durable_echo_) durable_echo_->Stop();
+    if (store_echo_) store_echo_->Stop();
     if (daemon_) daemon_->Stop();
     if (temp_dir_ && !f_.keep && !dir_.empty()) {
       std::error_code ec;
@@ -942,10 +1100,13 @@ class Bench {
   bool temp_dir_ = false;
   SeedResult seed_;
   uint64_t head_before_ = 0;
-  std::optional<Subprocess> daemon_, echo_, durable_echo_;
-  Channels daemon_channels_, echo_channels_, durable_echo_channels_;
+  std::optional<Subprocess> daemon_, echo_, durable_echo_, store_echo_;
+  Channels daemon_channels_, echo_channels_, durable_echo_channels_,
+      store_echo_channels_;
   size_t insert_req_bytes_ = 0, insert_resp_bytes_ = 0;
   size_t dial_req_bytes_ = 0, dial_resp_bytes_ = 0;
+  // The probes' audit entries: their payload sizes are the store echo's.
+  v1::AuditEntry insert_entry_, dial_entry_;
   uint64_t probe_ok_ = 0, acknowledged_ = 0;
   std::vector<Row> rows_;
 };
@@ -957,10 +1118,11 @@ int main(int argc, char** argv) {
   using gatekeeper::bench::Flags;
   CLI::App app{
       "gkbench: load benchmark of gatekeeperd (CheckInsert, CheckDial) "
-      "against a plain and a durable echo server of the same message sizes"};
+      "against a plain, a durable and a store echo server of the same "
+      "message sizes"};
   Flags f;
   bool serve_echo = false;
-  std::string serve_durable_echo;
+  std::string serve_durable_echo, serve_store_echo;
   app.add_option("--data-dir", f.data_dir,
                  "data directory; reused when it holds a large enough seed "
                  "(default: a fresh temporary directory)");
@@ -997,8 +1159,9 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str()
       ->check(CLI::IsMember({"CheckInsert", "EchoInsertSized",
-                             "DurableEchoInsertSized", "CheckDial",
-                             "EchoDialSized", "DurableEchoDialSized"}));
+                             "DurableEchoInsertSized", "StoreEchoInsertSized",
+                             "CheckDial", "EchoDialSized",
+                             "DurableEchoDialSized", "StoreEchoDialSized"}));
   app.add_flag("--verify-audit,!--no-verify-audit", f.verify_audit,
                "recompute the whole audit chain at the end (default on; ~2 s "
                "per 1.5 million entries)");
@@ -1008,6 +1171,9 @@ int main(int argc, char** argv) {
                "internal: run the echo server (gkbench starts it itself)");
   app.add_option("--serve-durable-echo", serve_durable_echo,
                  "internal: run the durable echo server, its log in this "
+                 "directory (gkbench starts it itself)");
+  app.add_option("--serve-store-echo", serve_store_echo,
+                 "internal: run the store echo server, its database in this "
                  "directory (gkbench starts it itself)");
   try {
     app.parse(argc, argv);
@@ -1021,6 +1187,9 @@ int main(int argc, char** argv) {
   if (serve_echo) return gatekeeper::bench::ServeEcho();
   if (!serve_durable_echo.empty()) {
     return gatekeeper::bench::ServeDurableEcho(serve_durable_echo);
+  }
+  if (!serve_store_echo.empty()) {
+    return gatekeeper::bench::ServeStoreEcho(serve_store_echo);
   }
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGINT, gatekeeper::bench::OnStopSignal);

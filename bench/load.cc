@@ -120,13 +120,17 @@ size_t FieldLengthFor(size_t total, size_t extra) {
 class EchoOp final : public Op {
  public:
   EchoOp(std::string name, Channels channels, size_t request_bytes,
-         size_t response_bytes)
+         size_t response_bytes, uint32_t log_bytes)
       : name_(std::move(name)) {
     for (auto& ch : channels) stubs_.push_back(Echo::NewStub(ch));
     const uint32_t want =
         static_cast<uint32_t>(FieldLengthFor(response_bytes, 0));
-    const size_t extra = want == 0 ? 0 : 1 + VarintSize(want);
+    // The other fields' encodings (tag byte and varint), left out of the
+    // payload's length so that the request keeps its size.
+    size_t extra = want == 0 ? 0 : 1 + VarintSize(want);
+    if (log_bytes > 0) extra += 1 + VarintSize(log_bytes);
     proto_.set_response_size(want);
+    proto_.set_log_bytes(log_bytes);
     proto_.set_payload(std::string(FieldLengthFor(request_bytes, extra), 'q'));
   }
   const std::string& name() const override { return name_; }
@@ -277,9 +281,10 @@ std::unique_ptr<Op> MakeCheckDialOp(Channels channels, std::string campaign,
 }
 
 std::unique_ptr<Op> MakeEchoOp(std::string name, Channels channels,
-                               size_t request_bytes, size_t response_bytes) {
+                               size_t request_bytes, size_t response_bytes,
+                               uint32_t log_bytes) {
   return std::make_unique<EchoOp>(std::move(name), std::move(channels),
-                                  request_bytes, response_bytes);
+                                  request_bytes, response_bytes, log_bytes);
 }
 
 double RunResult::Qps() const {

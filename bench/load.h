@@ -1,7 +1,7 @@
 // The load generator: `concurrency` calls outstanding at once through the gRPC
 // callback client API over a few shared channels; each completion records its
 // latency and starts the slot's next call. The same machinery drives the
-// gatekeeper's gates and the echo server, so their numbers compare.
+// gatekeeper's gates and the echo servers, so their numbers compare.
 #ifndef GATEKEEPER_BENCH_LOAD_H_
 #define GATEKEEPER_BENCH_LOAD_H_
 
@@ -50,9 +50,11 @@ std::unique_ptr<Op> MakeCheckInsertOp(Channels channels, std::string campaign,
 std::unique_ptr<Op> MakeCheckDialOp(Channels channels, std::string campaign,
                                     uint64_t layout_consents);
 // Echo calls whose serialized request and response are `request_bytes` and
-// `response_bytes` long.
+// `response_bytes` long. A `log_bytes` above 0 goes in each request's
+// log_bytes field (for the store echo; the request keeps its size).
 std::unique_ptr<Op> MakeEchoOp(std::string name, Channels channels,
-                               size_t request_bytes, size_t response_bytes);
+                               size_t request_bytes, size_t response_bytes,
+                               uint32_t log_bytes = 0);
 
 struct RunOptions {
   int concurrency = 1;
