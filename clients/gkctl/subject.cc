@@ -1,7 +1,11 @@
 // gkctl subject report: everything held and decided about one customer, for
 // answering a disclosure request (APPI Art. 33); and gkctl dnc list | clear:
 // the do-not-solicit entries (特定商取引法 Art. 17).
+#include <pwd.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "clients/gkctl/commands.h"
@@ -135,10 +139,21 @@ void PrintReport(const v1::SubjectReportResponse& r) {
   }
 }
 
+// Who runs gkctl, for the log when --requested-by is not given.
+std::string LoginName() {
+  if (const char* user = std::getenv("USER"); user != nullptr && *user) {
+    return user;
+  }
+  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) {
+    return pw->pw_name;
+  }
+  return StrCat("uid:", ::getuid());
+}
+
 int Report(const Globals& g, const ReportOptions& o) {
   v1::SubjectReportRequest req;
   req.set_customer_id(o.customer);
-  req.set_requested_by(o.requested_by);
+  req.set_requested_by(o.requested_by.empty() ? LoginName() : o.requested_by);
   v1::SubjectReportResponse resp;
   auto ctx = NewContext(g);
   CheckRpc(NewStub<v1::AuditService>(g)->SubjectReport(ctx.get(), req, &resp));
@@ -205,8 +220,8 @@ void AddSubjectCommands(CLI::App& app, const Globals& g, Action* action) {
       "do-not-solicit entries (phone numbers masked). The request is logged");
   cmd->add_option("--customer", o->customer, "Customer id (required)");
   cmd->add_option("--requested-by", o->requested_by,
-                  "Who asks: operator id or case number (required, logged)")
-      ->envname("USER");
+                  "Who asks: operator id or case number (logged; default: "
+                  "the login name)");
   OnSelect(cmd, action, [&g, o] { return Report(g, *o); });
 }
 

@@ -287,6 +287,11 @@ expect_out "to ひかりネット株式会社 (東京都千代田区丸の内1-1
 expect_out "disclosure_reports: 1"
 expect_out "outcomes: 1"
 expect_out "do_not_solicit: 1"
+# The issue's form: no --requested-by (the login name is logged), --json.
+gk 0 subject report --customer C-1001 --json
+expect_out '"provisions":[{'
+grep -qF -- '+81 90-****-5678' "$OUT" || fail "the report lacks the masked number"
+pass
 
 gk 2 dnc clear --entry "$ENTRY" --requested-by cc-operator-3
 expect_one_error_line
