@@ -136,6 +136,17 @@ absl::StatusOr<std::string> EnsureCampaign(SqliteStore& store,
   *c->mutable_starts_at() = FromMicros(now - kHour);
   *c->mutable_ends_at() = FromMicros(now + 30 * 24 * kHour);
   c->set_description("gkbench load test");
+  const std::vector<std::string> items(
+      config.config().ad_display_items().begin(),
+      config.config().ad_display_items().end());
+  if (!call) {
+    // A lawful leaflet (特定商取引法 Art. 11): what approval requires.
+    c->set_leaflet_sha256(ToHex(Sha256("gkbench leaflet artwork")));
+    c->set_legal_review_id("gkbench-legal-review-1");
+    for (const std::string& item : items) {
+      (*c->mutable_disclosures())[item] = "gkbench";
+    }
+  }
   if (absl::Status s = policy::ValidateCreateCampaign(req, config); !s.ok()) {
     return s;
   }
@@ -143,8 +154,8 @@ absl::StatusOr<std::string> EnsureCampaign(SqliteStore& store,
   if (!created.ok()) return created.status();
   auto approved = store.TransitionCampaign(
       c->campaign_id(), "campaign.approved", kApprover,
-      [now](const v1::Campaign& current) {
-        return policy::Approve(current, kApprover, now);
+      [now, &items](const v1::Campaign& current) {
+        return policy::Approve(current, kApprover, now, items);
       });
   if (!approved.ok()) return approved.status();
   log << "created and approved campaign " << c->campaign_id() << " ("

@@ -1,9 +1,13 @@
 // gkctl campaign create | approve | retire | get | list
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
+#include <vector>
 
 #include "clients/gkctl/commands.h"
+#include "daemon/common/crypto.h"
 #include "gatekeeper/v1/campaign_service.grpc.pb.h"
 
 namespace gkctl {
@@ -13,7 +17,9 @@ namespace v1 = gatekeeper::v1;
 
 struct CreateOptions {
   std::string id, kind, company, goods_type, starts_at, ends_at, actor,
-      description, regime, calling_window;
+      description, regime, calling_window, leaflet, leaflet_sha256,
+      legal_review;
+  std::vector<std::string> display;  // KEY=VALUE
 };
 
 // approve, retire and get: a campaign id and, but for get, who acts.
@@ -36,6 +42,8 @@ void PrintCampaign(const v1::Campaign& c) {
   if (c.regime() != v1::REGIME_UNSPECIFIED) {
     PrintField("regime", ShortName(c.regime()));
   }
+  PrintField("leaflet_sha256", c.leaflet_sha256(), /*skip_empty=*/true);
+  PrintField("legal_review_id", c.legal_review_id(), /*skip_empty=*/true);
   if (!c.calling_window_start().empty()) {
     PrintField("calling_window",
                c.calling_window_start() + "-" + c.calling_window_end());
@@ -92,6 +100,25 @@ int Create(const Globals& g, const CreateOptions& o) {
     }
     c->set_calling_window_start(o.calling_window.substr(0, dash));
     c->set_calling_window_end(o.calling_window.substr(dash + 1));
+  }
+  if (!o.leaflet.empty() && !o.leaflet_sha256.empty()) {
+    throw Error("--leaflet and --leaflet-sha256: give one of them");
+  }
+  if (!o.leaflet.empty()) {
+    std::ifstream in(o.leaflet, std::ios::binary);
+    if (!in) throw Error("--leaflet: cannot read " + o.leaflet);
+    const std::string artwork((std::istreambuf_iterator<char>(in)), {});
+    c->set_leaflet_sha256(gatekeeper::ToHex(gatekeeper::Sha256(artwork)));
+  } else {
+    c->set_leaflet_sha256(o.leaflet_sha256);
+  }
+  c->set_legal_review_id(o.legal_review);
+  for (const std::string& kv : o.display) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error("--display: expected KEY=VALUE, e.g. PRICE=月額4,980円");
+    }
+    (*c->mutable_disclosures())[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   req.set_actor(o.actor);
   v1::Campaign resp;
@@ -170,6 +197,18 @@ void AddCreate(CLI::App& group, const Globals& g, Action* action) {
                   "(電気通信事業法); required before approval");
   cmd->add_option("--calling-window", o->calling_window,
                   "call: narrow the calling hours, local HH:MM-HH:MM");
+  cmd->add_option("--leaflet", o->leaflet,
+                  "insert: the printed artwork file; its SHA-256 is recorded "
+                  "(required before approval, or --leaflet-sha256)");
+  cmd->add_option("--leaflet-sha256", o->leaflet_sha256,
+                  "insert: the artwork's SHA-256, 64 hex digits");
+  cmd->add_option("--legal-review", o->legal_review,
+                  "insert: the legal review's id (required before approval)");
+  cmd->add_option("--display", o->display,
+                  "insert: a mail-order display item (特定商取引法 Art. 11), "
+                  "KEY=VALUE; repeat for each: PRICE, SHIPPING_FEE, "
+                  "PAYMENT_TIMING_METHOD, DELIVERY_TIMING, APPLICATION_PERIOD, "
+                  "CANCELLATION_RETURN_TERMS, RESPONSIBLE_PERSON by default");
   OnSelect(cmd, action, [&g, o] { return Create(g, *o); });
 }
 

@@ -174,6 +174,26 @@ absl::Status ValidateProfile(std::string_view key,
   return absl::OkStatus();
 }
 
+absl::Status ValidateAdDisplayItems(Config& config) {
+  if (config.ad_display_items().empty()) {
+    for (const std::string& item : DefaultAdDisplayItems()) {
+      config.add_ad_display_items(item);
+    }
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < config.ad_display_items_size(); ++i) {
+    const std::string& item = config.ad_display_items(i);
+    const std::string key = StrCat("ad_display_items[", i, "]");
+    bool ok = !item.empty() && item.size() <= 64;
+    for (char c : item) {
+      ok = ok && (absl::ascii_isupper(c) || absl::ascii_isdigit(c) || c == '_');
+    }
+    if (!ok) return Invalid(key, "expected a key of [A-Z0-9_], e.g. PRICE");
+    if (!seen.insert(item).second) return Invalid(key, "duplicate item");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateCallingRules(Config& config) {
   auto* hours = config.mutable_calling_hours();
   if (hours->start().empty()) hours->set_start("09:00");
@@ -245,6 +265,17 @@ absl::StatusOr<Config> ParseConfigYaml(std::string_view yaml,
   return config;
 }
 
+const std::vector<std::string>& DefaultAdDisplayItems() {
+  static const std::vector<std::string> items = {"PRICE",
+                                                 "SHIPPING_FEE",
+                                                 "PAYMENT_TIMING_METHOD",
+                                                 "DELIVERY_TIMING",
+                                                 "APPLICATION_PERIOD",
+                                                 "CANCELLATION_RETURN_TERMS",
+                                                 "RESPONSIBLE_PERSON"};
+  return items;
+}
+
 absl::StatusOr<int> ParseUtcOffset(std::string_view text) {
   // [+-]HH:MM
   if (text.size() != 6 || (text[0] != '+' && text[0] != '-') ||
@@ -276,7 +307,8 @@ absl::Status ValidateConfig(Config& config) {
   }
   if (config.solicitation_statement().empty()) {
     config.set_solicitation_statement(
-        "本日は、{goods_type}のご契約のご案内(勧誘)のためにお電話いたしました。");
+        "本日は、{goods_type}のご契約のご案内(勧誘)"
+        "のためにお電話いたしました。");
   }
   if (config.companies_size() == 0) {
     return Invalid("companies", "at least one company is required");
@@ -302,6 +334,7 @@ absl::Status ValidateConfig(Config& config) {
     }
   }
   if (absl::Status s = ValidateCallingRules(config); !s.ok()) return s;
+  if (absl::Status s = ValidateAdDisplayItems(config); !s.ok()) return s;
   std::set<std::string> notices;
   for (int i = 0; i < config.notices_size(); ++i) {
     const auto& n = config.notices(i);

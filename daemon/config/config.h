@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "gatekeeper/config/v1/config.pb.h"
@@ -32,6 +33,10 @@ absl::Status ValidateConfig(Config& config);
 
 // Reads, parses and validates a file.
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// The default of Config.ad_display_items: the mail-order display items of
+// 特定商取引法 Art. 11 and its ordinance.
+const std::vector<std::string>& DefaultAdDisplayItems();
 
 // Parses "+09:00" / "-05:30" into seconds east of UTC.
 absl::StatusOr<int> ParseUtcOffset(std::string_view text);

@@ -5,6 +5,7 @@
 #define GATEKEEPER_DAEMON_POLICY_CAMPAIGN_H_
 
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "daemon/common/clock.h"
@@ -17,9 +18,13 @@ namespace gatekeeper::policy {
 v1::Campaign NewDraft(const v1::CreateCampaignRequest& req, Micros now);
 
 // Two-person rule: the approver must not be the creator. A CALL campaign
-// needs a regime (it selects the disclosure profile).
-absl::StatusOr<v1::Campaign> Approve(const v1::Campaign& current,
-                                     std::string_view approver, Micros now);
+// needs a regime (it selects the disclosure profile). An INSERT campaign needs
+// its leaflet's hash, its legal review id and a value for every one of
+// `ad_display_items` (特定商取引法 Art. 11): FAILED_PRECONDITION naming every
+// one missing, in one message.
+absl::StatusOr<v1::Campaign> Approve(
+    const v1::Campaign& current, std::string_view approver, Micros now,
+    const std::vector<std::string>& ad_display_items);
 
 absl::StatusOr<v1::Campaign> Retire(const v1::Campaign& current);
 

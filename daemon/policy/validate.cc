@@ -217,7 +217,35 @@ absl::Status ValidateCreateCampaign(const v1::CreateCampaignRequest& req,
                      "must be later than calling_window_start");
     }
   }
+  if (c.kind() == v1::CAMPAIGN_KIND_INSERT) {
+    if (!c.leaflet_sha256().empty()) {
+      bool hex = c.leaflet_sha256().size() == 64;
+      for (char ch : c.leaflet_sha256()) hex = hex && absl::ascii_isxdigit(ch);
+      if (!hex) {
+        return Invalid("campaign.leaflet_sha256",
+                       "expected the SHA-256 of the artwork: 64 hex digits");
+      }
+    }
+    if (!(s = ValidateText("campaign.legal_review_id", c.legal_review_id(),
+                           false, 128))
+             .ok()) {
+      return s;
+    }
+  } else if (!c.leaflet_sha256().empty() || !c.legal_review_id().empty()) {
+    return Invalid(c.leaflet_sha256().empty() ? "campaign.legal_review_id"
+                                              : "campaign.leaflet_sha256",
+                   "is for INSERT campaigns only");
+  }
   for (const auto& [k, v] : c.disclosures()) {
+    bool key_ok = !k.empty() && k.size() <= 64;
+    for (char ch : k) {
+      key_ok = key_ok &&
+               (absl::ascii_isalnum(ch) || ch == '_' || ch == '-' || ch == '.');
+    }
+    if (!key_ok) {
+      return Invalid("campaign.disclosures",
+                     "keys are 1-64 characters of [A-Za-z0-9_.-], e.g. PRICE");
+    }
     if (!(s = ValidateText(StrCat("campaign.disclosures[", k, "]"), v, false,
                            4096))
              .ok()) {

@@ -135,7 +135,10 @@ grpc::Status CampaignServiceImpl::ApproveCampaign(
   auto out = deps_.store.TransitionCampaign(
       req->campaign_id(), "campaign.approved", req->approver(),
       [&](const v1::Campaign& c) {
-        return policy::Approve(c, req->approver(), now);
+        return policy::Approve(
+            c, req->approver(), now,
+            {deps_.config.config().ad_display_items().begin(),
+             deps_.config.config().ad_display_items().end()});
       });
   if (!out.ok()) return ToGrpcStatus(out.status());
   *resp = *std::move(out);

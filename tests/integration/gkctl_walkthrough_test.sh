@@ -201,9 +201,26 @@ gk 0 consent record --customer C-1001 --purpose AD_INSERT --company hikari-net \
   --collected-by operator-7 --request-id walkthrough-ad-1
 expect_out "consent_id: $AD_CONSENT"
 
+# An incomplete leaflet cannot be approved (特定商取引法 Art. 11): every
+# missing item named in one message.
+gk 0 campaign create --id bare-leaflet --kind insert --company hikari-net \
+  "${WINDOW[@]}" --actor alice --display PRICE=1000円
+gk 2 campaign approve --id bare-leaflet --approver bob
+expect_one_error_line
+expect_err "missing: leaflet_sha256, legal_review_id, disclosures[SHIPPING_FEE], disclosures[PAYMENT_TIMING_METHOD], disclosures[DELIVERY_TIMING], disclosures[APPLICATION_PERIOD], disclosures[CANCELLATION_RETURN_TERMS], disclosures[RESPONSIBLE_PERSON]"
+
+printf 'leaflet artwork\n' >"$TMP/leaflet.pdf"
 gk 0 campaign create --id "$LEAFLET" --kind insert --company hikari-net \
-  "${WINDOW[@]}" --actor alice --description "May leaflet"
+  "${WINDOW[@]}" --actor alice --description "May leaflet" \
+  --leaflet "$TMP/leaflet.pdf" --legal-review LR-2026-0042 \
+  --display PRICE=月額4,980円 --display SHIPPING_FEE=なし \
+  --display PAYMENT_TIMING_METHOD=電気料金と合わせて翌月払い \
+  --display DELIVERY_TIMING=2週間以内に開通 --display APPLICATION_PERIOD=なし \
+  --display CANCELLATION_RETURN_TERMS=書面受領後8日以内は解約可 \
+  --display RESPONSIBLE_PERSON=販売責任者_鈴木一郎
 expect_out "state: DRAFT"
+expect_out "leaflet_sha256: $(sha256sum "$TMP/leaflet.pdf" | cut -c1-64)"
+expect_out "disclosures[PRICE]: 月額4,980円"
 gk 2 campaign approve --id "$LEAFLET" --approver alice
 expect_one_error_line
 expect_err "gkctl: FAILED_PRECONDITION: "

@@ -124,10 +124,27 @@ class DaemonTest : public ::testing::Test {
     c->set_company_id("hikari-net");
     c->set_goods_type("光回線サービス");
     if (kind == v1::CAMPAIGN_KIND_CALL) c->set_regime(v1::REGIME_TOKUSHOHO);
+    if (kind == v1::CAMPAIGN_KIND_INSERT) LawfulLeaflet(*c);
     *c->mutable_starts_at() = FromMicros(starts ? starts : Now() - kDay);
     *c->mutable_ends_at() = FromMicros(ends ? ends : Now() + 30 * kDay);
     v1::Campaign out;
     return campaigns_->CreateCampaign(Ctx().get(), req, &out);
+  }
+
+  // What an INSERT campaign needs to be approved (特定商取引法 Art. 11): the
+  // leaflet's hash, its legal review, and the default display items.
+  static void LawfulLeaflet(v1::Campaign& c) {
+    c.set_leaflet_sha256(
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+    c.set_legal_review_id("LR-2026-0042");
+    auto& d = *c.mutable_disclosures();
+    d["PRICE"] = "月額4,980円(税込)";
+    d["SHIPPING_FEE"] = "なし";
+    d["PAYMENT_TIMING_METHOD"] = "毎月末締め、翌月の電気料金と合わせてお支払い";
+    d["DELIVERY_TIMING"] = "お申込みから2週間以内に開通";
+    d["APPLICATION_PERIOD"] = "期間の定めなし";
+    d["CANCELLATION_RETURN_TERMS"] = "契約書面受領から8日以内は解約可能";
+    d["RESPONSIBLE_PERSON"] = "販売責任者 鈴木一郎";
   }
 
   grpc::Status Approve(std::string id, std::string approver = "bob") {

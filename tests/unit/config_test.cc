@@ -141,5 +141,51 @@ TEST(ConfigTest, MissingFileIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(ConfigTest, AdDisplayItemsDefaultAndAreChecked) {
+  auto parsed = ParseConfigYaml(
+      std::string(testing::kTestConfigYaml) + "data_dir: \"/x\"\n", "t.yaml");
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_TRUE(ValidateConfig(*parsed).ok());
+  EXPECT_EQ(std::vector<std::string>(parsed->ad_display_items().begin(),
+                                     parsed->ad_display_items().end()),
+            DefaultAdDisplayItems());
+  for (const char* bad : {"[price]", "[PRICE, PRICE]", "[\"\"]"}) {
+    auto c =
+        ParseConfigYaml(std::string(testing::kTestConfigYaml) +
+                            "data_dir: \"/x\"\nad_display_items: " + bad + "\n",
+                        "t.yaml");
+    ASSERT_TRUE(c.ok()) << bad;
+    absl::Status s = ValidateConfig(*c);
+    EXPECT_EQ(std::string(s.message()).rfind("ad_display_items[", 0), 0u)
+        << bad << ": " << s;
+  }
+}
+
+TEST(ConfigTest, CallingRulesAreCheckedNamingTheKey) {
+  const std::string base =
+      std::string(testing::kTestConfigYaml) + "data_dir: \"/x\"\n";
+  const std::pair<const char*, const char*> cases[] = {
+      {"calling_hours: {start: \"9:00\"}", "calling_hours.start"},
+      {"calling_hours: {end: \"24:01\"}", "calling_hours.end"},
+      {"calling_hours: {start: \"20:00\", end: \"09:00\"}",
+       "calling_hours.end"},
+      {"blackout_dates: [\"2026-02-30\"]", "blackout_dates[0]"},
+      {"disclosure_profiles: {TOKUSHOHO: [SELLER_NAME, SELLER_NAME]}",
+       "disclosure_profiles.TOKUSHOHO[1]"},
+  };
+  for (const auto& [yaml, key] : cases) {
+    auto c = ParseConfigYaml(base + yaml + "\n", "t.yaml");
+    ASSERT_TRUE(c.ok()) << yaml << ": " << c.status();
+    absl::Status s = ValidateConfig(*c);
+    EXPECT_EQ(std::string(s.message()).rfind(std::string(key) + ":", 0), 0u)
+        << yaml << ": " << s;
+  }
+  auto ok = ParseConfigYaml(base, "t.yaml");
+  ASSERT_TRUE(ok.ok() && ValidateConfig(*ok).ok());
+  EXPECT_EQ(ok->calling_hours().start(), "09:00");
+  EXPECT_EQ(ok->calling_hours().end(), "20:00");
+  EXPECT_EQ(ok->disclosure_profiles().tokushoho_size(), 4);
+}
+
 }  // namespace
 }  // namespace gatekeeper

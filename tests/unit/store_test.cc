@@ -365,6 +365,8 @@ v1::Campaign Draft(std::string id) {
   req.mutable_campaign()->set_campaign_id(std::move(id));
   req.mutable_campaign()->set_kind(v1::CAMPAIGN_KIND_INSERT);
   req.mutable_campaign()->set_company_id("hikari-net");
+  req.mutable_campaign()->set_leaflet_sha256(std::string(64, 'a'));
+  req.mutable_campaign()->set_legal_review_id("LR-1");
   return policy::NewDraft(req, kNow);
 }
 
@@ -373,8 +375,9 @@ TEST_F(StoreTest, CampaignLifecycle) {
   EXPECT_EQ(store_->CreateCampaign(Draft("k1"), "alice").status().code(),
             absl::StatusCode::kAlreadyExists);
   auto approved = store_->TransitionCampaign(
-      "k1", "campaign.approved", "bob",
-      [](const v1::Campaign& c) { return policy::Approve(c, "bob", kNow); });
+      "k1", "campaign.approved", "bob", [](const v1::Campaign& c) {
+        return policy::Approve(c, "bob", kNow, {});
+      });
   ASSERT_TRUE(approved.ok()) << approved.status();
   // Served from memory after the commit, under its own id.
   auto served = store_->GetCampaign("k1");
@@ -399,8 +402,9 @@ TEST_F(StoreTest, CampaignLifecycle) {
 TEST_F(StoreTest, RefusedTransitionWritesNothing) {
   ASSERT_TRUE(store_->CreateCampaign(Draft("k1"), "alice").ok());
   auto r = store_->TransitionCampaign(
-      "k1", "campaign.approved", "alice",
-      [](const v1::Campaign& c) { return policy::Approve(c, "alice", kNow); });
+      "k1", "campaign.approved", "alice", [](const v1::Campaign& c) {
+        return policy::Approve(c, "alice", kNow, {});
+      });
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*store_->GetCampaign("k1"))->state(), v1::CAMPAIGN_STATE_DRAFT);
   EXPECT_EQ(Audit().size(), 1u);

@@ -231,7 +231,7 @@ TEST_F(ValidateTest, RegimeAndWindowAreForCallCampaignsOnly) {
 TEST(CampaignRulesTest, CallCampaignWithoutRegimeCannotBeApproved) {
   v1::CreateCampaignRequest req = Campaign();
   req.mutable_campaign()->clear_regime();
-  auto approved = Approve(NewDraft(req, kNow), "bob", kNow);
+  auto approved = Approve(NewDraft(req, kNow), "bob", kNow, {});
   EXPECT_EQ(approved.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(FieldOf(approved.status()), "regime");
 }
@@ -348,13 +348,13 @@ TEST(CampaignRulesTest, CreatorCannotApprove) {
   v1::Campaign draft = NewDraft(Campaign(), kNow);
   EXPECT_EQ(draft.state(), v1::CAMPAIGN_STATE_DRAFT);
   EXPECT_EQ(draft.created_by(), "alice");
-  auto self = Approve(draft, "alice", kNow);
+  auto self = Approve(draft, "alice", kNow, {});
   EXPECT_EQ(self.status().code(), absl::StatusCode::kFailedPrecondition);
-  auto ok = Approve(draft, "bob", kNow);
+  auto ok = Approve(draft, "bob", kNow, {});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->state(), v1::CAMPAIGN_STATE_APPROVED);
   EXPECT_EQ(ok->approved_by(), "bob");
-  EXPECT_EQ(Approve(*ok, "carol", kNow).status().code(),
+  EXPECT_EQ(Approve(*ok, "carol", kNow, {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
   auto retired = Retire(*ok);
   ASSERT_TRUE(retired.ok());
@@ -392,6 +392,62 @@ TEST(CheckValidationTest, DialNeedsTheAgent) {
             absl::StatusCode::kInvalidArgument);
   d.set_agent_id("tanaka");
   EXPECT_TRUE(ValidateCheckDial(d).ok());
+}
+
+v1::CreateCampaignRequest Leaflet() {
+  v1::CreateCampaignRequest r = Campaign();
+  v1::Campaign* c = r.mutable_campaign();
+  c->set_kind(v1::CAMPAIGN_KIND_INSERT);
+  c->clear_regime();
+  c->set_leaflet_sha256(std::string(64, 'A'));
+  c->set_legal_review_id("LR-1");
+  for (const std::string& item : DefaultAdDisplayItems()) {
+    (*c->mutable_disclosures())[item] = "x";
+  }
+  return r;
+}
+
+TEST_F(ValidateTest, LeafletFieldsAreCheckedAtCreation) {
+  EXPECT_TRUE(ValidateCreateCampaign(Leaflet(), config_).ok());
+  auto r = Leaflet();
+  r.mutable_campaign()->set_leaflet_sha256("abc");
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.leaflet_sha256");
+  r = Leaflet();
+  r.mutable_campaign()->set_leaflet_sha256(std::string(63, 'a') + "g");
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.leaflet_sha256");
+  r = Campaign();  // a CALL campaign
+  r.mutable_campaign()->set_legal_review_id("LR-1");
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.legal_review_id");
+  r = Leaflet();
+  (*r.mutable_campaign()->mutable_disclosures())["BAD KEY"] = "x";
+  EXPECT_EQ(FieldOf(ValidateCreateCampaign(r, config_)),
+            "campaign.disclosures");
+  // The hash is kept in lower case.
+  EXPECT_EQ(NewDraft(Leaflet(), kNow).leaflet_sha256(), std::string(64, 'a'));
+}
+
+TEST(CampaignRulesTest, InsertCampaignNeedsALawfulLeafletToBeApproved) {
+  const std::vector<std::string> items = DefaultAdDisplayItems();
+  EXPECT_TRUE(Approve(NewDraft(Leaflet(), kNow), "bob", kNow, items).ok());
+  v1::CreateCampaignRequest bare = Leaflet();
+  bare.mutable_campaign()->clear_leaflet_sha256();
+  bare.mutable_campaign()->clear_legal_review_id();
+  bare.mutable_campaign()->mutable_disclosures()->erase("PRICE");
+  (*bare.mutable_campaign()->mutable_disclosures())["APPLICATION_PERIOD"] = "";
+  auto refused = Approve(NewDraft(bare, kNow), "bob", kNow, items);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message(),
+            "INSERT campaign hikari-call-1 cannot be approved (特定商取引法 "
+            "Art. 11); missing: leaflet_sha256, legal_review_id, "
+            "disclosures[PRICE], disclosures[APPLICATION_PERIOD]");
+  // The configured profile decides which items.
+  EXPECT_TRUE(Approve(NewDraft(Leaflet(), kNow), "bob", kNow, {"OTHER"})
+                  .status()
+                  .message()
+                  .find("disclosures[OTHER]") != absl::string_view::npos);
 }
 
 }  // namespace
