@@ -28,6 +28,48 @@ std::string Sha256(std::string_view data) {
   return out;
 }
 
+namespace {
+const EVP_MD* Sha256Md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+[[noreturn]] void HashFailed() {
+  std::fputs("fatal: SHA-256 failed\n", stderr);
+  std::abort();
+}
+}  // namespace
+
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || Sha256Md() == nullptr ||
+      EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Md(), nullptr) !=
+          1) {
+    HashFailed();
+  }
+}
+
+Sha256Hasher::~Sha256Hasher() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+}
+
+void Sha256Hasher::Update(std::string_view data) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(),
+                       data.size()) != 1) {
+    HashFailed();
+  }
+}
+
+std::string Sha256Hasher::Finish() {
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  unsigned int len = 0;
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  if (EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()),
+                         &len) != 1 ||
+      EVP_DigestInit_ex(ctx, Sha256Md(), nullptr) != 1) {
+    HashFailed();
+  }
+  return out;
+}
+
 struct HmacSha256Key::State {
   EVP_MD* md = nullptr;
   EVP_MD_CTX* inner = nullptr;  // after hashing key XOR ipad

@@ -12,6 +12,22 @@ namespace gatekeeper {
 // Raw 32-byte digest.
 std::string Sha256(std::string_view data);
 
+// SHA-256 fed in pieces (a print run's digest over millions of lines). Not
+// copyable; not thread-safe.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  void Update(std::string_view data);
+  // The raw 32-byte digest; the hasher starts over.
+  std::string Finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 // HMAC-SHA256 (RFC 2104) under a fixed key, with the key's inner and outer
 // SHA-256 states computed once: about 0.15 us a MAC instead of 1 us for
 // OpenSSL's one-shot HMAC(), which looks the digest up and hashes the key

@@ -1,0 +1,199 @@
+#include "daemon/audit/print_batch.h"
+
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "daemon/common/crypto.h"
+#include "gatekeeper/v1/types.pb.h"
+
+namespace gatekeeper {
+namespace {
+
+constexpr uint8_t kVersion = 1;
+constexpr uint8_t kNoConsent = 0, kBinaryConsent = 1, kTextConsent = 2;
+constexpr std::string_view kConsentPrefix = "cns_";
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void PutString(std::string& out, std::string_view s) {
+  PutVarint(out, s.size());
+  out.append(s);
+}
+
+// Reads from a body; fails once, then every read returns zero values.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == in_.size(); }
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) return Fail();
+      const uint8_t b = static_cast<uint8_t>(in_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    return Fail();
+  }
+  uint8_t Byte() {
+    if (pos_ >= in_.size()) return static_cast<uint8_t>(Fail());
+    return static_cast<uint8_t>(in_[pos_++]);
+  }
+  std::string_view Bytes(uint64_t n) {
+    if (!ok_ || n > in_.size() - pos_) {
+      Fail();
+      return {};
+    }
+    std::string_view s = in_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  std::string String() { return std::string(Bytes(Varint())); }
+
+ private:
+  uint64_t Fail() {
+    ok_ = false;
+    pos_ = in_.size();
+    return 0;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+bool IsLowerHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+uint32_t AllowMask() { return 1u << v1::REASON_CONSENT_ON_RECORD; }
+
+std::string EncodePrintBatch(const std::vector<DocumentVerdicts>& docs) {
+  std::unordered_map<std::string_view, uint64_t> index;
+  std::vector<std::string_view> campaigns;
+  for (const DocumentVerdicts& d : docs) {
+    for (const CampaignVerdict& c : d.campaigns) {
+      if (index.emplace(c.campaign_id, campaigns.size()).second) {
+        campaigns.push_back(c.campaign_id);
+      }
+    }
+  }
+  std::string out;
+  out.reserve(16 + docs.size() * 64);
+  out.push_back(static_cast<char>(kVersion));
+  PutVarint(out, campaigns.size());
+  for (std::string_view c : campaigns) PutString(out, c);
+  PutVarint(out, docs.size());
+  for (const DocumentVerdicts& d : docs) {
+    PutString(out, d.document_id);
+    PutString(out, d.customer_id);
+    PutVarint(out, d.campaigns.size());
+    for (const CampaignVerdict& c : d.campaigns) {
+      PutVarint(out, index[c.campaign_id]);
+      PutVarint(out, c.reasons);
+      const std::string_view id = c.consent_id;
+      const std::string_view hex =
+          id.size() == kConsentPrefix.size() + 32 &&
+                  id.substr(0, kConsentPrefix.size()) == kConsentPrefix
+              ? id.substr(kConsentPrefix.size())
+              : std::string_view();
+      if (id.empty()) {
+        out.push_back(static_cast<char>(kNoConsent));
+      } else if (!hex.empty() && IsLowerHex(hex)) {
+        out.push_back(static_cast<char>(kBinaryConsent));
+        out.append(*FromHex(hex));
+      } else {
+        out.push_back(static_cast<char>(kTextConsent));
+        PutString(out, id);
+      }
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<DocumentVerdicts>> DecodePrintBatch(
+    std::string_view body) {
+  Reader r(body);
+  if (r.Byte() != kVersion) {
+    return absl::DataLossError("print batch: unknown encoding version");
+  }
+  std::vector<std::string> campaigns(r.Varint());
+  for (std::string& c : campaigns) c = r.String();
+  std::vector<DocumentVerdicts> docs;
+  const uint64_t n = r.Varint();
+  if (n > body.size()) return absl::DataLossError("print batch: bad count");
+  docs.resize(n);
+  for (DocumentVerdicts& d : docs) {
+    d.document_id = r.String();
+    d.customer_id = r.String();
+    const uint64_t k = r.Varint();
+    if (k > body.size()) return absl::DataLossError("print batch: bad count");
+    d.campaigns.resize(k);
+    for (CampaignVerdict& c : d.campaigns) {
+      const uint64_t i = r.Varint();
+      if (i >= campaigns.size()) {
+        return absl::DataLossError("print batch: bad campaign index");
+      }
+      c.campaign_id = campaigns[i];
+      c.reasons = static_cast<uint32_t>(r.Varint());
+      switch (r.Byte()) {
+        case kNoConsent:
+          break;
+        case kBinaryConsent:
+          c.consent_id = std::string(kConsentPrefix) + ToHex(r.Bytes(16));
+          break;
+        case kTextConsent:
+          c.consent_id = r.String();
+          break;
+        default:
+          return absl::DataLossError("print batch: bad consent kind");
+      }
+    }
+  }
+  if (!r.ok() || !r.done()) {
+    return absl::DataLossError("print batch: truncated or trailing bytes");
+  }
+  return docs;
+}
+
+std::string ReasonNames(uint32_t reasons) {
+  std::string out;
+  constexpr std::string_view kPrefix = "REASON_";
+  for (int r = 0; r < 32; ++r) {
+    if ((reasons & (1u << r)) == 0) continue;
+    if (!out.empty()) out.push_back(';');
+    const std::string& name = v1::Reason_Name(static_cast<v1::Reason>(r));
+    if (name.empty()) {
+      out.append(std::to_string(r));
+    } else {
+      out.append(std::string_view(name).substr(kPrefix.size()));
+    }
+  }
+  return out;
+}
+
+void AppendDecisionLines(const DocumentVerdicts& doc, std::string& out) {
+  for (const CampaignVerdict& c : doc.campaigns) {
+    out.append(doc.document_id);
+    out.push_back('\t');
+    out.append(doc.customer_id);
+    out.push_back('\t');
+    out.append(c.campaign_id);
+    out.append(IsAllow(c.reasons) ? "\tALLOW\t" : "\tBLOCK\t");
+    out.append(ReasonNames(c.reasons));
+    out.push_back('\n');
+  }
+}
+
+}  // namespace gatekeeper
