@@ -118,18 +118,38 @@ absl::Status ScanAuditRange(sqlite::Connection& db, uint64_t after_seq,
   return absl::OkStatus();
 }
 
-absl::StatusOr<VerifyResult> VerifyAuditTable(sqlite::Connection& db) {
+absl::StatusOr<VerifyResult> VerifyAuditTable(
+    sqlite::Connection& db,
+    const std::function<std::string(const AuditRecord&)>& check) {
   ChainVerifier verifier;
+  VerifyResult content;  // the first entry `check` found wrong
   ASSIGN_OR_RETURN(
       sqlite::Stmt s,
       db.Prepare("SELECT seq, at, kind, actor, customer_id, payload_json, "
                  "prev_hash, hash FROM audit ORDER BY seq"));
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row || !verifier.Feed(RowToAudit(s))) break;
+    if (!row) break;
+    const AuditRecord r = RowToAudit(s);
+    if (!verifier.Feed(r)) break;
+    if (content.ok && check) {
+      if (std::string wrong = check(r); !wrong.empty()) {
+        content.ok = false;
+        content.first_bad_seq = r.seq;
+        content.detail = std::move(wrong);
+      }
+    }
   }
   ASSIGN_OR_RETURN(ChainHead anchor, ReadAnchor(db));
-  return verifier.Finish(anchor);
+  VerifyResult result = verifier.Finish(anchor);
+  // The chain's own break comes first when it is earlier.
+  if (!content.ok &&
+      (result.ok || content.first_bad_seq < result.first_bad_seq)) {
+    result.ok = false;
+    result.first_bad_seq = content.first_bad_seq;
+    result.detail = content.detail;
+  }
+  return result;
 }
 
 }  // namespace gatekeeper

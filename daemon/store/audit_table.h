@@ -33,8 +33,12 @@ absl::Status ScanAuditRange(sqlite::Connection& db, uint64_t after_seq,
                             uint32_t limit,
                             const std::function<bool(const AuditRecord&)>& fn);
 
-// Recomputes the whole chain against the anchor. Call in a read transaction.
-absl::StatusOr<VerifyResult> VerifyAuditTable(sqlite::Connection& db);
+// Recomputes the whole chain against the anchor, and asks `check` about each
+// entry in the chain: a non-empty answer (what is wrong) breaks it at that
+// entry too. Call in a read transaction.
+absl::StatusOr<VerifyResult> VerifyAuditTable(
+    sqlite::Connection& db,
+    const std::function<std::string(const AuditRecord&)>& check);
 
 }  // namespace gatekeeper
 

@@ -3,6 +3,7 @@
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
 #include "daemon/store/customer_runs.h"
+#include "daemon/store/print_run_records.h"
 
 namespace gatekeeper {
 namespace {
@@ -152,7 +153,9 @@ absl::Status Migrate(sqlite::Connection& db) {
     if (s.ok()) s = db.Exec(kCustomerRunsSchema);
   }
   if (s.ok() && version < 3) s = db.Exec(kSchemaV3);
-  if (s.ok()) s = db.Exec("PRAGMA user_version = 3");
+  if (s.ok() && version < 4) s = db.Exec(kPrintRunSchema);
+  if (s.ok())
+    s = db.Exec(StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
   if (s.ok()) s = db.Exec("COMMIT");
   if (!s.ok()) (void)db.Exec("ROLLBACK");
   return s;

@@ -9,6 +9,8 @@
 //       audit_by_customer B-tree index
 //   v3  telemarketing: decisions (decision id -> audit seq), provision_records,
 //       do_not_solicit, disclosure_reports, call_outcomes
+//   v4  print runs: print_runs, print_batches, print_index
+//       (print_run_records.h)
 #ifndef GATEKEEPER_DAEMON_STORE_SCHEMA_H_
 #define GATEKEEPER_DAEMON_STORE_SCHEMA_H_
 
@@ -17,7 +19,7 @@
 
 namespace gatekeeper {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Creates or upgrades the schema to kSchemaVersion. FAILED_PRECONDITION for a
 // database newer than this build.

@@ -1,11 +1,16 @@
 #include "daemon/store/sqlite_store.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
+#include <iterator>
 
 #include "absl/status/status.h"
+#include "daemon/audit/print_batch.h"
+#include "daemon/common/crypto.h"
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
 #include "daemon/store/audit_table.h"
@@ -13,6 +18,7 @@
 #include "daemon/store/consent_records.h"
 #include "daemon/store/decision_records.h"
 #include "daemon/store/do_not_solicit_records.h"
+#include "daemon/store/print_run_records.h"
 #include "daemon/store/schema.h"
 #include "daemon/store/wal_buffer_vfs.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
@@ -589,24 +595,83 @@ bool SqliteStore::Conflicts(const DecisionInputs& inputs) const {
   return false;
 }
 
-absl::StatusOr<uint64_t> SqliteStore::LogEvent(AuditDraft draft) {
-  uint64_t seq = 0;
-  std::promise<absl::Status> p;
-  std::future<absl::Status> f = p.get_future();
+absl::StatusOr<std::vector<uint64_t>> SqliteStore::LogEvents(
+    std::vector<AuditDraft> drafts) {
   if (t_writing) {
     return absl::InternalError(
         "a store write was started from a store callback");
   }
+  std::vector<uint64_t> seqs;
+  std::promise<absl::Status> p;
+  std::future<absl::Status> f = p.get_future();
   SubmitWrite(
       [&](WriteContext& w) -> absl::Status {
-        ASSIGN_OR_RETURN(seq, w.Append(std::move(draft)));
+        seqs.clear();
+        for (AuditDraft& d : drafts) {
+          ASSIGN_OR_RETURN(uint64_t seq, w.Append(std::move(d)));
+          seqs.push_back(seq);
+        }
         return absl::OkStatus();
       },
       /*changes_state=*/false,
       [&p](absl::Status s) { p.set_value(std::move(s)); });
   RETURN_IF_ERROR(f.get());
-  return seq;
+  return seqs;
 }
+
+absl::StatusOr<uint64_t> SqliteStore::LogEvent(AuditDraft draft) {
+  std::vector<AuditDraft> one;
+  one.push_back(std::move(draft));
+  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, LogEvents(std::move(one)));
+  return seqs.at(0);
+}
+
+namespace {
+
+// Whether the print batch at `seq` (body) holds a document of the customer.
+bool BatchHolds(std::string_view body, std::string_view customer_id) {
+  auto docs = DecodePrintBatch(body);
+  if (!docs.ok()) return true;  // let the reader see the entry (and fail)
+  for (const DocumentVerdicts& d : *docs) {
+    if (d.customer_id == customer_id) return true;
+  }
+  return false;
+}
+
+// What VerifyAudit checks beyond the chain for a "print.batch" entry: that
+// the decisions in the batch's body hash to the entry's decisions_sha256.
+// Empty when fine.
+std::string CheckPrintBatch(sqlite::Connection& db, const AuditRecord& r) {
+  v1::PrintBatchPayload p;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(r.payload_json, &p, opts)
+           .ok()) {
+    return StrCat("entry ", r.seq, ": print batch payload does not parse");
+  }
+  auto found = PrintBatchBySeq(db, r.seq);
+  if (!found.ok() || !found->has_value()) {
+    return StrCat("entry ", r.seq, ": the batch's decisions are missing");
+  }
+  auto docs = DecodePrintBatch((*found)->second);
+  if (!docs.ok()) {
+    return StrCat("entry ", r.seq, ": ", docs.status().message());
+  }
+  std::string lines;
+  for (const DocumentVerdicts& d : *docs) AppendDecisionLines(d, lines);
+  const std::string hash = ToHex(Sha256(lines));
+  if (hash != p.decisions_sha256() || (*found)->first != p.print_run_id() ||
+      docs->size() != p.documents()) {
+    return StrCat("entry ", r.seq,
+                  ": the batch's decisions do not match the entry (stored "
+                  "decisions hash to ",
+                  hash.substr(0, 16), "..., the entry says ",
+                  p.decisions_sha256().substr(0, 16), "...)");
+  }
+  return "";
+}
+
+}  // namespace
 
 absl::Status SqliteStore::ScanAudit(
     uint64_t after_seq, uint32_t limit, std::string_view customer_id,
@@ -614,19 +679,45 @@ absl::Status SqliteStore::ScanAudit(
   ReadLease db = Acquire();
   RETURN_IF_ERROR(db.status());
   if (customer_id.empty()) return ScanAuditRange(*db, after_seq, limit, fn);
-  // One read transaction: the run index and the log are one snapshot.
+  // One read transaction: the indexes and the log are one snapshot.
   RETURN_IF_ERROR(db->Exec("BEGIN"));
-  absl::Status s = CustomerRunIndexer::Scan(
-      *db, options_.index_run_entries, after_seq, limit, customer_id,
-      [&](uint64_t seq) -> absl::StatusOr<bool> {
-        ASSIGN_OR_RETURN(std::optional<AuditRecord> r,
-                         ReadAuditEntry(*db, seq));
-        if (!r.has_value()) {
-          return absl::DataLossError(
-              StrCat("audit entry ", seq, " is indexed but missing"));
+  auto scan = [&]() -> absl::Status {
+    // The customer's own entries (the run index), up to `limit` of them...
+    std::vector<uint64_t> own;
+    RETURN_IF_ERROR(CustomerRunIndexer::Scan(
+        *db, options_.index_run_entries, after_seq, limit, customer_id,
+        [&](uint64_t seq) -> absl::StatusOr<bool> {
+          own.push_back(seq);
+          return true;
+        }));
+    // ...merged in seq order with the print batches holding their documents.
+    ASSIGN_OR_RETURN(std::vector<uint64_t> batches,
+                     PrintBatchSeqsOf(*db, customer_id));
+    std::vector<uint64_t> seqs;
+    seqs.reserve(own.size() + batches.size());
+    std::merge(own.begin(), own.end(), batches.begin(), batches.end(),
+               std::back_inserter(seqs));
+    uint32_t given = 0;
+    for (size_t i = 0; i < seqs.size() && given < limit; ++i) {
+      const uint64_t seq = seqs[i];
+      if (seq <= after_seq || (i > 0 && seqs[i - 1] == seq)) continue;
+      if (std::binary_search(batches.begin(), batches.end(), seq)) {
+        ASSIGN_OR_RETURN(auto found, PrintBatchBySeq(*db, seq));
+        if (found.has_value() && !BatchHolds(found->second, customer_id)) {
+          continue;  // another customer with the same index key
         }
-        return fn(*r);
-      });
+      }
+      ASSIGN_OR_RETURN(std::optional<AuditRecord> r, ReadAuditEntry(*db, seq));
+      if (!r.has_value()) {
+        return absl::DataLossError(
+            StrCat("audit entry ", seq, " is indexed but missing"));
+      }
+      ++given;
+      if (!fn(*r)) break;
+    }
+    return absl::OkStatus();
+  };
+  absl::Status s = scan();
   (void)db->Exec("COMMIT");
   return s;
 }
@@ -635,7 +726,9 @@ absl::StatusOr<VerifyResult> SqliteStore::VerifyAudit() {
   ReadLease db = Acquire();
   RETURN_IF_ERROR(db.status());
   RETURN_IF_ERROR(db->Exec("BEGIN"));
-  auto result = VerifyAuditTable(*db);
+  auto result = VerifyAuditTable(*db, [&](const AuditRecord& r) {
+    return r.kind == "print.batch" ? CheckPrintBatch(*db, r) : std::string();
+  });
   (void)db->Exec("COMMIT");
   return result;
 }

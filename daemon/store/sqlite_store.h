@@ -17,7 +17,8 @@
 //
 // Files: this one is the commit pipeline and the Store methods about consents,
 // campaigns and the audit log; sqlite_store_calls.cc holds those about
-// decisions and telemarketing call records. The SQL of each record kind is in
+// decisions and telemarketing call records, sqlite_store_print.cc those about
+// print runs. The SQL of each record kind is in
 // its own *_records.cc, the schema in schema.cc.
 //
 // Durability: WAL with synchronous=FULL, so a committed transaction survives
@@ -140,6 +141,23 @@ class SqliteStore final : public Store {
       const v1::ClearDoNotSolicitRequest& request, Micros at) override;
   absl::StatusOr<std::vector<v1::ProvisionRecord>> ProvisionsBySeq(
       const std::vector<uint64_t>& seqs) override;
+  absl::StatusOr<std::pair<PrintRun, bool>> OpenPrintRun(
+      PrintRun fresh, AuditDraft opened) override;
+  absl::StatusOr<std::optional<PrintRun>> GetPrintRun(
+      std::string_view run_id) override;
+  void AppendPrintBatchAsync(PrintBatchWrite write, DecisionInputs inputs,
+                             AppendDone done) override;
+  absl::StatusOr<uint64_t> ClosePrintRun(
+      std::string_view run_id, std::vector<std::pair<int64_t, uint64_t>> keys,
+      AuditDraft closed, std::string summary) override;
+  absl::Status ScanPrintBatches(
+      std::string_view run_id, uint64_t from_batch,
+      const std::function<bool(uint64_t, uint64_t, std::string_view)>& fn)
+      override;
+  absl::StatusOr<std::optional<std::string>> PrintBatchBody(
+      uint64_t seq) override;
+  absl::StatusOr<std::vector<uint64_t>> LogEvents(
+      std::vector<AuditDraft> drafts) override;
   absl::StatusOr<uint64_t> LogEvent(AuditDraft draft) override;
   absl::Status ScanAudit(
       uint64_t after_seq, uint32_t limit, std::string_view customer_id,

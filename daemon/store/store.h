@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -139,6 +140,30 @@ struct DecisionWrite {
   std::optional<NewProvision> provision;
 };
 
+// A print run (InsertGate.CheckInsertBatch).
+struct PrintRun {
+  int64_t run_no = 0;  // the store's number for it, in opening order
+  std::string run_id;
+  std::string actor;
+  std::string reprint_of;  // the run whose pieces it decides again, or empty
+  Micros opened_at = 0;
+  uint64_t next_batch_no = 0;
+  uint64_t documents = 0;
+  uint64_t decisions = 0;
+  bool closed = false;
+  std::string summary;  // serialized v1.RunSummary once closed
+};
+
+// A print run's batch, decided.
+struct PrintBatchWrite {
+  std::string run_id;
+  uint64_t batch_no = 0;
+  std::string body;  // EncodePrintBatch (daemon/audit/print_batch.h)
+  AuditDraft draft;  // the "print.batch" entry, committing to the body
+  uint64_t documents = 0;
+  uint64_t decisions = 0;
+};
+
 // What a call outcome changes, decided by policy.
 struct OutcomeChanges {
   // A do-not-solicit entry for the decision's customer and number, seller and
@@ -245,12 +270,47 @@ class Store : public StateView {
   virtual absl::StatusOr<std::vector<v1::ProvisionRecord>> ProvisionsBySeq(
       const std::vector<uint64_t>& seqs) = 0;
 
+  // -- Print runs --
+  // The stored run (second: false) or, when there is none, a new one from
+  // `fresh` with its `opened` entry (second: true). FAILED_PRECONDITION for a
+  // closed run.
+  virtual absl::StatusOr<std::pair<PrintRun, bool>> OpenPrintRun(
+      PrintRun fresh, AuditDraft opened) = 0;
+  virtual absl::StatusOr<std::optional<PrintRun>> GetPrintRun(
+      std::string_view run_id) = 0;
+  // Appends a decided batch: its body, its entry, the run's counts, provided
+  // no write naming one of `inputs.keys` landed since `inputs.state_version`
+  // (ABORTED: decide it again). FAILED_PRECONDITION when the run is closed or
+  // expects another batch number. `done` as for AppendDecisionAsync.
+  virtual void AppendPrintBatchAsync(PrintBatchWrite write,
+                                     DecisionInputs inputs,
+                                     AppendDone done) = 0;
+  // Writes the run's per-customer index (`keys`: (CustomerHash, batch_no),
+  // sorted; in transactions of its own, idempotent) then closes the run with
+  // its `closed` entry and `summary`; returns the entry's seq.
+  virtual absl::StatusOr<uint64_t> ClosePrintRun(
+      std::string_view run_id, std::vector<std::pair<int64_t, uint64_t>> keys,
+      AuditDraft closed, std::string summary) = 0;
+  // Calls fn(batch_no, seq, body) for the run's batches from `from_batch` on,
+  // in order, until it returns false.
+  virtual absl::Status ScanPrintBatches(
+      std::string_view run_id, uint64_t from_batch,
+      const std::function<bool(uint64_t, uint64_t, std::string_view)>& fn) = 0;
+  // The body of the batch logged at `seq` (nullopt: none).
+  virtual absl::StatusOr<std::optional<std::string>> PrintBatchBody(
+      uint64_t seq) = 0;
+
   // -- Audit --
+  // Appends several standalone entries in one transaction; their seqs.
+  virtual absl::StatusOr<std::vector<uint64_t>> LogEvents(
+      std::vector<AuditDraft> drafts) = 0;
   // Appends a standalone entry (an access to personal data, say) and waits
   // until it is durable; returns its seq.
   virtual absl::StatusOr<uint64_t> LogEvent(AuditDraft draft) = 0;
   // Calls `fn` for entries with seq > after_seq (and customer_id, if not
-  // empty) in seq order until `limit` entries or `fn` returns false.
+  // empty: the customer's own entries and the print batches holding one of
+  // the customer's documents) in seq order until `limit` entries or `fn`
+  // returns false.
   virtual absl::Status ScanAudit(
       uint64_t after_seq, uint32_t limit, std::string_view customer_id,
       const std::function<bool(const AuditRecord&)>& fn) = 0;

@@ -218,12 +218,27 @@ TEST_F(StoreTest, EntriesDeletedFromTheUnindexedTailDoNotStopTheStart) {
   "DROP TABLE decisions; DROP TABLE provision_records; DROP TABLE " \
   "do_not_solicit; DROP TABLE disclosure_reports; DROP TABLE call_outcomes; "
 
+// What schema version 4 added.
+#define kDropVersion4 \
+  "DROP TABLE print_index; DROP TABLE print_batches; DROP TABLE print_runs; "
+
+TEST_F(StoreTest, UpgradesASchemaVersion3Database) {
+  AppendMixed(10);
+  store_.reset();
+  Tamper(kDropVersion4 "PRAGMA user_version = 3");
+  Reopen();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 4);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM print_runs"), 0);
+  EXPECT_EQ(*Append("decision.insert"), 11u);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(StoreTest, UpgradesASchemaVersion2Database) {
   AppendMixed(10);
   store_.reset();
-  Tamper(kDropVersion3 "PRAGMA user_version = 2");
+  Tamper(kDropVersion4 kDropVersion3 "PRAGMA user_version = 2");
   Reopen();
-  EXPECT_EQ(QueryInt("PRAGMA user_version"), 3);
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 4);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM decisions"), 0);
   EXPECT_EQ(*Append("decision.insert"), 11u);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM decisions"), 1);
@@ -236,10 +251,11 @@ TEST_F(StoreTest, UpgradesASchemaVersion1Database) {
   Tamper(
       "DROP TABLE audit_customer_runs; DROP TABLE audit_index_state; "
       "CREATE INDEX audit_by_customer ON audit(customer_id, seq) WHERE "
-      "customer_id <> ''; " kDropVersion3 "PRAGMA user_version = 1");
+      "customer_id <> ''; " kDropVersion4 kDropVersion3
+      "PRAGMA user_version = 1");
   run_entries_ = 4;
   Reopen();
-  EXPECT_EQ(QueryInt("PRAGMA user_version"), 3);
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 4);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM sqlite_master WHERE name = "
                      "'audit_by_customer'"),
             0);

@@ -1,0 +1,209 @@
+#include "daemon/store/print_run_records.h"
+
+#include <cstring>
+
+#include "daemon/common/crypto.h"
+#include "daemon/common/status_macros.h"
+#include "daemon/common/strings.h"
+
+namespace gatekeeper {
+
+// Schema version 4: print runs. print_batches is keyed by the seq of the
+// batch's entry (appended at the right edge); (run_no, batch_no) is indexed
+// and increases along the log too. print_index is written only when a run
+// closes, in key order.
+const char kPrintRunSchema[] = R"sql(
+CREATE TABLE print_runs(
+  run_no        INTEGER PRIMARY KEY,
+  run_id        TEXT NOT NULL UNIQUE,
+  actor         TEXT NOT NULL,
+  reprint_of    TEXT NOT NULL,
+  opened_at     INTEGER NOT NULL,
+  next_batch_no INTEGER NOT NULL,
+  documents     INTEGER NOT NULL,
+  decisions     INTEGER NOT NULL,
+  closed        INTEGER NOT NULL,
+  summary       BLOB NOT NULL);
+CREATE TABLE print_batches(
+  seq      INTEGER PRIMARY KEY,
+  run_no   INTEGER NOT NULL,
+  batch_no INTEGER NOT NULL,
+  body     BLOB NOT NULL);
+CREATE UNIQUE INDEX print_batches_by_run ON print_batches(run_no, batch_no);
+CREATE TABLE print_index(
+  run_no        INTEGER NOT NULL,
+  customer_hash INTEGER NOT NULL,
+  batch_no      INTEGER NOT NULL,
+  PRIMARY KEY(run_no, customer_hash, batch_no)) WITHOUT ROWID;
+)sql";
+
+namespace {
+
+#define GK_PRINT_RUN_COLUMNS                                                 \
+  "run_no, run_id, actor, reprint_of, opened_at, next_batch_no, documents, " \
+  "decisions, closed, summary"
+
+PrintRun RowToRun(const sqlite::Stmt& s) {
+  PrintRun r;
+  r.run_no = s.Int(0);
+  r.run_id = s.Text(1);
+  r.actor = s.Text(2);
+  r.reprint_of = s.Text(3);
+  r.opened_at = s.Int(4);
+  r.next_batch_no = static_cast<uint64_t>(s.Int(5));
+  r.documents = static_cast<uint64_t>(s.Int(6));
+  r.decisions = static_cast<uint64_t>(s.Int(7));
+  r.closed = s.Int(8) != 0;
+  r.summary = s.Text(9);
+  return r;
+}
+
+}  // namespace
+
+int64_t CustomerHash(std::string_view customer_id) {
+  const std::string h = Sha256(customer_id);
+  int64_t v;
+  std::memcpy(&v, h.data(), sizeof v);
+  return v;
+}
+
+absl::StatusOr<std::optional<PrintRun>> ReadPrintRun(sqlite::Connection& db,
+                                                     std::string_view run_id) {
+  ASSIGN_OR_RETURN(sqlite::Stmt s,
+                   db.Prepare("SELECT " GK_PRINT_RUN_COLUMNS
+                              " FROM print_runs WHERE run_id = ?"));
+  s.Bind(1, run_id);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<PrintRun>();
+  return std::optional<PrintRun>(RowToRun(s));
+}
+
+absl::Status InsertPrintRun(sqlite::Connection& db, const PrintRun& r) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("INSERT INTO print_runs(run_id, actor, reprint_of, "
+                 "opened_at, next_batch_no, documents, decisions, closed, "
+                 "summary) VALUES(?,?,?,?,0,0,0,0,'')"));
+  s.Bind(1, r.run_id)
+      .Bind(2, r.actor)
+      .Bind(3, r.reprint_of)
+      .Bind(4, r.opened_at);
+  return s.Run();
+}
+
+absl::Status UpdatePrintRun(sqlite::Connection& db, const PrintRun& r) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("UPDATE print_runs SET next_batch_no = ?, documents = ?, "
+                 "decisions = ?, closed = ?, summary = ? WHERE run_id = ?"));
+  s.Bind(1, static_cast<int64_t>(r.next_batch_no))
+      .Bind(2, static_cast<int64_t>(r.documents))
+      .Bind(3, static_cast<int64_t>(r.decisions))
+      .Bind(4, static_cast<int64_t>(r.closed ? 1 : 0))
+      .BindBlob(5, r.summary)
+      .Bind(6, r.run_id);
+  return s.Run();
+}
+
+absl::Status InsertPrintBatch(sqlite::Connection& db, std::string_view run_id,
+                              uint64_t batch_no, uint64_t seq,
+                              std::string_view body) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare(
+          "INSERT INTO print_batches(seq, run_no, batch_no, body) "
+          "SELECT ?1, run_no, ?2, ?3 FROM print_runs WHERE run_id = ?4"));
+  s.Bind(1, static_cast<int64_t>(seq))
+      .Bind(2, static_cast<int64_t>(batch_no))
+      .BindBlob(3, body)
+      .Bind(4, run_id);
+  RETURN_IF_ERROR(s.Run());
+  if (sqlite3_changes(db.raw()) != 1) {
+    return absl::FailedPreconditionError(
+        StrCat("print_run_id: no run ", run_id));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScanPrintBatches(
+    sqlite::Connection& db, std::string_view run_id, uint64_t from_batch,
+    const std::function<bool(uint64_t, uint64_t, std::string_view)>& fn) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("SELECT b.batch_no, b.seq, b.body FROM print_batches b "
+                 "JOIN print_runs r ON r.run_no = b.run_no "
+                 "WHERE r.run_id = ?1 AND b.batch_no >= ?2 "
+                 "ORDER BY b.batch_no"));
+  s.Bind(1, run_id).Bind(2, static_cast<int64_t>(from_batch));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (!fn(static_cast<uint64_t>(s.Int(0)), static_cast<uint64_t>(s.Int(1)),
+            s.Text(2))) {
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>>
+PrintBatchBySeq(sqlite::Connection& db, uint64_t seq) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("SELECT r.run_id, b.body FROM print_batches b JOIN "
+                 "print_runs r ON r.run_no = b.run_no WHERE b.seq = ?"));
+  s.Bind(1, static_cast<int64_t>(seq));
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  using Result = std::optional<std::pair<std::string, std::string>>;
+  if (!row) return Result();
+  return Result(std::make_pair(s.Text(0), s.Text(1)));
+}
+
+absl::Status InsertPrintIndex(
+    sqlite::Connection& db, int64_t run_no,
+    const std::vector<std::pair<int64_t, uint64_t>>& sorted_keys) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("INSERT OR IGNORE INTO print_index(run_no, customer_hash, "
+                 "batch_no) VALUES(?,?,?)"));
+  for (const auto& [hash, batch_no] : sorted_keys) {
+    s.Bind(1, run_no).Bind(2, hash).Bind(3, static_cast<int64_t>(batch_no));
+    RETURN_IF_ERROR(s.Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint64_t>> PrintBatchSeqsOf(
+    sqlite::Connection& db, std::string_view customer_id) {
+  std::vector<uint64_t> out;
+  ASSIGN_OR_RETURN(sqlite::Stmt runs,
+                   db.Prepare("SELECT run_no, closed FROM print_runs "
+                              "ORDER BY run_no"));
+  std::vector<std::pair<int64_t, bool>> run_list;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, runs.Step());
+    if (!row) break;
+    run_list.emplace_back(runs.Int(0), runs.Int(1) != 0);
+  }
+  const int64_t hash = CustomerHash(customer_id);
+  for (const auto& [run_no, closed] : run_list) {
+    ASSIGN_OR_RETURN(
+        sqlite::Stmt s,
+        closed ? db.Prepare("SELECT b.seq FROM print_index i JOIN "
+                            "print_batches b ON b.run_no = i.run_no AND "
+                            "b.batch_no = i.batch_no WHERE i.run_no = ?1 AND "
+                            "i.customer_hash = ?2 ORDER BY b.seq")
+               // An open run is not indexed yet: every batch may hold it.
+               : db.Prepare("SELECT seq FROM print_batches WHERE run_no = ?1 "
+                            "AND ?2 = ?2 ORDER BY seq"));
+    s.Bind(1, run_no).Bind(2, hash);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(static_cast<uint64_t>(s.Int(0)));
+    }
+  }
+  return out;
+}
+
+}  // namespace gatekeeper
