@@ -28,6 +28,7 @@ struct Daemon::State {
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<Gates> gates;
   std::unique_ptr<CallReports> call_reports;
+  std::unique_ptr<PrintRuns> print_runs;
   std::unique_ptr<ConsentServiceImpl> consent;
   std::unique_ptr<CampaignServiceImpl> campaign;
   std::unique_ptr<AuditServiceImpl> audit;
@@ -109,7 +110,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   st->consent = std::make_unique<ConsentServiceImpl>(deps);
   st->campaign = std::make_unique<CampaignServiceImpl>(deps);
   st->audit = std::make_unique<AuditServiceImpl>(deps);
-  st->insert_gate = std::make_unique<InsertGateImpl>(*st->gates);
+  st->print_runs = std::make_unique<PrintRuns>(*st->store, clock);
+  st->insert_gate =
+      std::make_unique<InsertGateImpl>(*st->gates, *st->print_runs);
   st->call_reports = std::make_unique<CallReports>(*st->store, st->config,
                                                    *st->pseudonymizer, clock);
   st->dial_gate = std::make_unique<DialGateImpl>(*st->gates, *st->call_reports);

@@ -1,5 +1,7 @@
 #include "daemon/server/services.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include "daemon/common/crypto.h"
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
@@ -212,6 +214,7 @@ grpc::Status AuditServiceImpl::QueryAudit(
         StrCat("limit: must be at most ", kMaxLimit)));
   }
   const uint32_t limit = req->limit() == 0 ? kDefaultLimit : req->limit();
+  absl::Status member_error;
   absl::Status s = deps_.store.ScanAudit(
       req->after_seq(), limit, req->customer_id(), [&](const AuditRecord& r) {
         if (ctx->IsCancelled()) return false;
@@ -224,9 +227,30 @@ grpc::Status AuditServiceImpl::QueryAudit(
         e.set_payload_json(r.payload_json);
         e.set_prev_hash(ToHex(r.prev_hash));
         e.set_hash(ToHex(r.hash));
+        if ((!req->customer_id().empty() || req->expand_print_batches()) &&
+            r.kind == "print.batch") {
+          // The customer's documents in the batch, which the entry's
+          // payload commits to by hash.
+          auto members =
+              PrintBatchMembers(deps_.store, r.seq, req->customer_id());
+          if (!members.ok()) {
+            member_error = members.status();
+            return false;
+          }
+          std::string json = "[";
+          for (const v1::PrintedDocument& m : *members) {
+            std::string one;
+            google::protobuf::util::JsonPrintOptions opts;
+            opts.preserve_proto_field_names = true;
+            (void)google::protobuf::util::MessageToJsonString(m, &one, opts);
+            if (json.size() > 1) json += ",";
+            json += one;
+          }
+          e.set_member_json(json + "]");
+        }
         return writer->Write(e);
       });
-  return ToGrpcStatus(s);
+  return ToGrpcStatus(s.ok() ? member_error : s);
 }
 
 grpc::Status AuditServiceImpl::VerifyAudit(grpc::ServerContext*,

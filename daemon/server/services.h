@@ -9,6 +9,7 @@
 #include "daemon/config/config.h"
 #include "daemon/server/call_reports.h"
 #include "daemon/server/gates.h"
+#include "daemon/server/print_runs.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/audit_service.grpc.pb.h"
 #include "gatekeeper/v1/campaign_service.grpc.pb.h"
@@ -96,13 +97,22 @@ class AuditServiceImpl final : public v1::AuditService::Service {
 // audit entry is committed.
 class InsertGateImpl final : public v1::InsertGate::CallbackService {
  public:
-  explicit InsertGateImpl(Gates& gates) : gates_(gates) {}
+  InsertGateImpl(Gates& gates, PrintRuns& runs) : gates_(gates), runs_(runs) {}
   grpc::ServerUnaryReactor* CheckInsert(grpc::CallbackServerContext* ctx,
                                         const v1::CheckInsertRequest* req,
                                         v1::Decision* resp) override;
+  // print_streams.cc
+  grpc::ServerBidiReactor<v1::InsertBatchRequest, v1::InsertBatchResponse>*
+  CheckInsertBatch(grpc::CallbackServerContext* ctx) override;
+  grpc::ServerReadReactor<v1::ReconcileRequest>* ReconcileRun(
+      grpc::CallbackServerContext* ctx, v1::ReconcileResponse* resp) override;
+  grpc::ServerWriteReactor<v1::PullListEntry>* PullList(
+      grpc::CallbackServerContext* ctx,
+      const v1::PullListRequest* req) override;
 
  private:
   Gates& gates_;
+  PrintRuns& runs_;
 };
 
 class DialGateImpl final : public v1::DialGate::CallbackService {

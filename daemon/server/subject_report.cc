@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "daemon/audit/print_batch.h"
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
@@ -78,6 +79,29 @@ absl::StatusOr<v1::SubjectReportResponse> BuildSubjectReport(
           if (r.kind == "decision.dial" && p.verdict() == v1::VERDICT_ALLOW) {
             provided.push_back(r.seq);
           }
+        } else if (r.kind == "print.batch") {
+          v1::PrintBatchPayload p;
+          parse_error = ParsePayload(r, &p);
+          if (!parse_error.ok()) return false;
+          auto docs = PrintBatchMembers(store, r.seq, req.customer_id());
+          if (!docs.ok()) {
+            parse_error = docs.status();
+            return false;
+          }
+          for (v1::PrintedDocument& d : *docs) {
+            for (v1::PrintedDecision& c : *d.mutable_decisions()) {
+              v1::DecisionSummary* s = out.add_decisions();
+              s->set_audit_seq(r.seq);
+              *s->mutable_decided_at() = FromMicros(r.at);
+              s->set_purpose(v1::PURPOSE_AD_INSERT);
+              s->set_verdict(c.verdict());
+              *s->mutable_reasons() = std::move(*c.mutable_reasons());
+              s->set_campaign_id(c.campaign_id());
+              s->set_consent_id(c.consent_id());
+              s->set_print_run_id(p.print_run_id());
+              s->set_document_id(d.document_id());
+            }
+          }
         } else if (r.kind == "disclosure.reported" ||
                    r.kind == "disclosure.violation") {
           v1::DisclosureReport* d = out.add_disclosure_reports();
@@ -98,6 +122,36 @@ absl::StatusOr<v1::SubjectReportResponse> BuildSubjectReport(
   ASSIGN_OR_RETURN(std::vector<v1::DoNotSolicitEntry> entries,
                    store.ListDoNotSolicit(req.customer_id(), "", true));
   for (auto& e : entries) *out.add_do_not_solicit() = std::move(e);
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::PrintedDocument>> PrintBatchMembers(
+    Store& store, uint64_t seq, std::string_view customer_id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> body, store.PrintBatchBody(seq));
+  if (!body.has_value()) {
+    return absl::DataLossError(
+        StrCat("print batch ", seq, ": its decisions are missing"));
+  }
+  ASSIGN_OR_RETURN(std::vector<DocumentVerdicts> docs, DecodePrintBatch(*body));
+  std::vector<v1::PrintedDocument> out;
+  for (const DocumentVerdicts& d : docs) {
+    if (!customer_id.empty() && d.customer_id != customer_id) continue;
+    v1::PrintedDocument& m = out.emplace_back();
+    m.set_document_id(d.document_id);
+    m.set_customer_id(d.customer_id);
+    for (const CampaignVerdict& c : d.campaigns) {
+      v1::PrintedDecision* x = m.add_decisions();
+      x->set_campaign_id(c.campaign_id);
+      x->set_verdict(IsAllow(c.reasons) ? v1::VERDICT_ALLOW
+                                        : v1::VERDICT_BLOCK);
+      for (int r = 0; r < 32; ++r) {
+        if ((c.reasons & (1u << r)) != 0) {
+          x->add_reasons(static_cast<v1::Reason>(r));
+        }
+      }
+      x->set_consent_id(c.consent_id);
+    }
+  }
   return out;
 }
 

@@ -1,0 +1,860 @@
+#include "daemon/server/print_runs.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "daemon/audit/print_batch.h"
+#include "daemon/common/crypto.h"
+#include "daemon/common/status_macros.h"
+#include "daemon/common/strings.h"
+#include "daemon/policy/decide.h"
+#include "daemon/policy/validate.h"
+#include "daemon/store/print_run_records.h"
+#include "gatekeeper/v1/audit_payload.pb.h"
+
+namespace gatekeeper {
+namespace {
+
+// How often a batch whose inputs changed is decided again before the run
+// gives up on it (UNAVAILABLE: the client resumes later).
+constexpr int kMaxAttempts = 10;
+
+std::string Json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  return out;
+}
+
+uint64_t DocHash(std::string_view document_id) {
+  return std::hash<std::string_view>{}(document_id);
+}
+
+absl::Status InvalidItem(uint64_t batch_no, int item, std::string_view what) {
+  return absl::InvalidArgumentError(
+      StrCat("batches[", batch_no, "].items[", item, "].", what));
+}
+
+// document_id: [A-Za-z0-9._:/-], 1 to 128 characters.
+bool IsDocumentId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != ':' &&
+        c != '/' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Decides the candidate leaflets of one document against `state`, with a
+// per-batch cache of campaigns.
+class DocumentDecider {
+ public:
+  DocumentDecider(StateView& state, Micros now) : state_(state), now_(now) {}
+
+  CampaignVerdict Decide(std::string_view customer_id,
+                         const std::string& campaign_id) {
+    CampaignVerdict v;
+    v.campaign_id = campaign_id;
+    absl::Status error;
+    std::shared_ptr<const v1::Campaign> campaign =
+        CampaignOf(campaign_id, &error);
+    std::vector<ConsentFact> consents;
+    if (error.ok() && campaign != nullptr) {
+      auto facts = state_.ConsentsOfCustomer(customer_id, v1::PURPOSE_AD_INSERT,
+                                             campaign->company_id());
+      if (facts.ok()) {
+        consents = *std::move(facts);
+      } else {
+        error = facts.status();
+      }
+    }
+    const policy::Outcome o =
+        error.ok() ? policy::DecideInsert(campaign.get(), consents, now_)
+                   : policy::InternalError(std::string(error.message()));
+    for (v1::Reason r : o.reasons) v.reasons |= 1u << r;
+    v.consent_id = o.consent_id;
+    return v;
+  }
+
+ private:
+  std::shared_ptr<const v1::Campaign> CampaignOf(const std::string& id,
+                                                 absl::Status* error) {
+    auto it = campaigns_.find(id);
+    if (it != campaigns_.end()) return it->second;
+    auto c = state_.GetCampaign(id);
+    if (!c.ok()) {
+      *error = c.status();
+      return nullptr;
+    }
+    campaigns_.emplace(id, *c);
+    return *c;
+  }
+
+  StateView& state_;
+  const Micros now_;
+  std::unordered_map<std::string, std::shared_ptr<const v1::Campaign>>
+      campaigns_;
+};
+
+v1::DocumentDecision ToAnswer(const DocumentVerdicts& d) {
+  v1::DocumentDecision out;
+  out.set_document_id(d.document_id);
+  out.set_customer_id(d.customer_id);
+  for (const CampaignVerdict& c : d.campaigns) {
+    if (IsAllow(c.reasons)) {
+      out.add_allowed_campaign_ids(c.campaign_id);
+      continue;
+    }
+    v1::BlockedCampaign* b = out.add_blocked();
+    b->set_campaign_id(c.campaign_id);
+    for (int r = 0; r < 32; ++r) {
+      if ((c.reasons & (1u << r)) != 0) {
+        b->add_reasons(static_cast<v1::Reason>(r));
+      }
+    }
+  }
+  return out;
+}
+
+std::string ReasonKey(int reason) {
+  const std::string& name = v1::Reason_Name(static_cast<v1::Reason>(reason));
+  return name.rfind("REASON_", 0) == 0 ? name.substr(7) : name;
+}
+
+}  // namespace
+
+// A batch on its way: decided (perhaps again), then appended in run order.
+struct BatchJob {
+  v1::InsertBatch batch;
+  std::vector<DocumentVerdicts> verdicts;
+  std::string lines;  // the canonical decision lines
+  v1::PrintBatchPayload payload;
+  std::vector<std::string> keys;  // conflict keys
+  uint64_t state_version = 0;
+  int attempts = 0;
+  std::function<void(absl::StatusOr<v1::BatchDecided>)> done;
+};
+
+struct PrintRuns::Run {
+  std::mutex mu;
+  PrintRun stored;  // run_no, run_id, actor, reprint_of
+  // Durable so far (guarded by mu):
+  uint64_t next_durable = 0;
+  uint64_t documents = 0;
+  uint64_t decisions = 0;
+  std::map<std::string, uint64_t> allowed_by_campaign;
+  std::map<std::string, uint64_t> blocked_by_reason;
+  Sha256Hasher digest;
+  std::vector<std::pair<int64_t, uint64_t>> customer_keys;
+  // Accepted (decided or in the queue), guarded by mu:
+  uint64_t next_accepted = 0;
+  absl::flat_hash_set<uint64_t> doc_hashes;
+  std::deque<std::shared_ptr<BatchJob>> queue;  // front: being appended
+  bool broken = false;  // a store error: rebuild from the store
+  // A reprint run: the original run's document hashes.
+  absl::flat_hash_set<uint64_t> original_docs;
+};
+
+PrintRuns::~PrintRuns() = default;
+
+absl::StatusOr<std::shared_ptr<PrintRuns::Run>> PrintRuns::Rebuild(
+    const PrintRun& stored) {
+  auto run = std::make_shared<Run>();
+  run->stored = stored;
+  absl::Status error;
+  RETURN_IF_ERROR(store_.ScanPrintBatches(
+      stored.run_id, 0,
+      [&](uint64_t batch_no, uint64_t, std::string_view body) {
+        auto docs = DecodePrintBatch(body);
+        if (!docs.ok()) {
+          error = docs.status();
+          return false;
+        }
+        std::string lines;
+        for (const DocumentVerdicts& d : *docs) {
+          run->doc_hashes.insert(DocHash(d.document_id));
+          run->customer_keys.emplace_back(CustomerHash(d.customer_id),
+                                          batch_no);
+          AppendDecisionLines(d, lines);
+          for (const CampaignVerdict& c : d.campaigns) {
+            ++run->decisions;
+            if (IsAllow(c.reasons)) {
+              ++run->allowed_by_campaign[c.campaign_id];
+            } else {
+              for (int r = 0; r < 32; ++r) {
+                if ((c.reasons & (1u << r)) != 0) {
+                  ++run->blocked_by_reason[ReasonKey(r)];
+                }
+              }
+            }
+          }
+        }
+        run->documents += docs->size();
+        run->digest.Update(lines);
+        run->next_durable = batch_no + 1;
+        return true;
+      }));
+  RETURN_IF_ERROR(error);
+  if (run->next_durable != stored.next_batch_no) {
+    return absl::DataLossError(StrCat("print run ", stored.run_id, " has ",
+                                      run->next_durable, " batches stored, ",
+                                      stored.next_batch_no, " recorded"));
+  }
+  run->next_accepted = run->next_durable;
+  if (!stored.reprint_of.empty()) {
+    RETURN_IF_ERROR(store_.ScanPrintBatches(
+        stored.reprint_of, 0, [&](uint64_t, uint64_t, std::string_view body) {
+          auto docs = DecodePrintBatch(body);
+          if (!docs.ok()) {
+            error = docs.status();
+            return false;
+          }
+          for (const DocumentVerdicts& d : *docs) {
+            run->original_docs.insert(DocHash(d.document_id));
+          }
+          return true;
+        }));
+    RETURN_IF_ERROR(error);
+  }
+  return run;
+}
+
+absl::StatusOr<v1::RunOpened> PrintRuns::Open(
+    const v1::OpenRun& req,
+    const std::function<void(v1::BatchDecided)>& replay) {
+  if (!policy::ValidateCampaignId("print_run_id", req.print_run_id()).ok()) {
+    return absl::InvalidArgumentError(
+        "print_run_id: is required: 1-64 characters of [A-Za-z0-9._-]");
+  }
+  if (req.actor().empty() || req.actor().size() > 128) {
+    return absl::InvalidArgumentError("actor: is required (1-128 bytes)");
+  }
+  if (!req.reprint_of().empty()) {
+    ASSIGN_OR_RETURN(std::optional<PrintRun> original,
+                     store_.GetPrintRun(req.reprint_of()));
+    if (!original.has_value()) {
+      return absl::NotFoundError(
+          StrCat("reprint_of: no print run ", req.reprint_of()));
+    }
+    if (!original->closed) {
+      return absl::FailedPreconditionError(
+          StrCat("reprint_of: run ", req.reprint_of(), " is not completed"));
+    }
+  }
+  PrintRun fresh;
+  fresh.run_id = req.print_run_id();
+  fresh.actor = req.actor();
+  fresh.reprint_of = req.reprint_of();
+  fresh.opened_at = clock_.Now();
+  v1::PrintRunOpenedPayload p;
+  p.set_print_run_id(fresh.run_id);
+  p.set_actor(fresh.actor);
+  p.set_reprint_of(fresh.reprint_of);
+  ASSIGN_OR_RETURN(
+      auto opened,
+      store_.OpenPrintRun(fresh, {"print.opened", req.actor(), "", Json(p)}));
+  const PrintRun& stored = opened.first;
+  if (stored.reprint_of != req.reprint_of()) {
+    return absl::InvalidArgumentError(StrCat("reprint_of: run ", stored.run_id,
+                                             " was opened with \"",
+                                             stored.reprint_of, "\""));
+  }
+  std::shared_ptr<Run> run;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = runs_.find(stored.run_id);
+    if (it != runs_.end()) {
+      std::lock_guard<std::mutex> run_lock(it->second->mu);
+      if (!it->second->broken && it->second->queue.empty()) run = it->second;
+    }
+  }
+  if (run == nullptr) {
+    ASSIGN_OR_RETURN(run, Rebuild(stored));
+    std::lock_guard<std::mutex> lock(mu_);
+    runs_[stored.run_id] = run;
+  }
+  if (req.replay_decided()) {
+    absl::Status error;
+    RETURN_IF_ERROR(store_.ScanPrintBatches(
+        stored.run_id, 0,
+        [&](uint64_t batch_no, uint64_t seq, std::string_view body) {
+          auto docs = DecodePrintBatch(body);
+          if (!docs.ok()) {
+            error = docs.status();
+            return false;
+          }
+          v1::BatchDecided b;
+          b.set_batch_no(batch_no);
+          b.set_audit_seq(seq);
+          b.set_replayed(true);
+          std::string lines;
+          for (const DocumentVerdicts& d : *docs) {
+            *b.add_documents() = ToAnswer(d);
+            AppendDecisionLines(d, lines);
+          }
+          b.set_batch_sha256(ToHex(Sha256(lines)));
+          replay(std::move(b));
+          return true;
+        }));
+    RETURN_IF_ERROR(error);
+  }
+  v1::RunOpened out;
+  out.set_print_run_id(stored.run_id);
+  std::lock_guard<std::mutex> run_lock(run->mu);
+  out.set_next_batch_no(run->next_accepted);
+  out.set_documents(run->documents);
+  out.set_resumed(!opened.second);
+  return out;
+}
+
+void PrintRuns::DecideBatch(
+    const std::string& run_id, v1::InsertBatch batch,
+    std::function<void(absl::StatusOr<v1::BatchDecided>)> done) {
+  std::shared_ptr<Run> run;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = runs_.find(run_id);
+    if (it != runs_.end()) run = it->second;
+  }
+  if (run == nullptr) {
+    return done(absl::FailedPreconditionError(
+        StrCat("print_run_id: run ", run_id, " is not open")));
+  }
+  const uint64_t batch_no = batch.batch_no();
+  if (batch.items_size() == 0 || batch.items_size() > kMaxItems) {
+    return done(absl::InvalidArgumentError(StrCat(
+        "batches[", batch_no, "].items: 1 to ", kMaxItems, " items a batch")));
+  }
+  // Checked before anything is accepted: a bad batch changes nothing.
+  std::vector<uint64_t> hashes;
+  hashes.reserve(static_cast<size_t>(batch.items_size()));
+  {
+    std::lock_guard<std::mutex> lock(run->mu);
+    if (run->broken) {
+      return done(absl::UnavailableError(
+          StrCat("print run ", run_id,
+                 " had a store error; open it again to resume")));
+    }
+    if (batch_no != run->next_accepted) {
+      return done(absl::InvalidArgumentError(
+          StrCat("batches[", batch_no, "].batch_no: run ", run_id,
+                 " expects batch ", run->next_accepted)));
+    }
+    absl::flat_hash_set<std::string_view> in_batch;
+    for (int i = 0; i < batch.items_size(); ++i) {
+      const v1::InsertItem& item = batch.items(i);
+      if (!IsDocumentId(item.document_id())) {
+        return done(InvalidItem(batch_no, i,
+                                "document_id: is required: 1-128 characters "
+                                "of [A-Za-z0-9._:/-]"));
+      }
+      if (absl::Status s =
+              policy::ValidateCustomerId("customer_id", item.customer_id());
+          !s.ok()) {
+        return done(InvalidItem(batch_no, i, std::string(s.message())));
+      }
+      if (item.campaign_ids_size() == 0 ||
+          item.campaign_ids_size() > kMaxCandidates) {
+        return done(InvalidItem(batch_no, i,
+                                StrCat("campaign_ids: 1 to ", kMaxCandidates,
+                                       " leaflets an item")));
+      }
+      for (int j = 0; j < item.campaign_ids_size(); ++j) {
+        if (!policy::ValidateCampaignId("campaign_ids", item.campaign_ids(j))
+                 .ok()) {
+          return done(InvalidItem(
+              batch_no, i, StrCat("campaign_ids[", j, "]: not a campaign id")));
+        }
+        for (int k = 0; k < j; ++k) {
+          if (item.campaign_ids(k) == item.campaign_ids(j)) {
+            return done(InvalidItem(
+                batch_no, i, StrCat("campaign_ids[", j, "]: named twice")));
+          }
+        }
+      }
+      const uint64_t h = DocHash(item.document_id());
+      if (!in_batch.insert(item.document_id()).second) {
+        return done(InvalidItem(batch_no, i,
+                                StrCat("document_id: ", item.document_id(),
+                                       " is twice in the batch")));
+      }
+      if (run->doc_hashes.contains(h)) {
+        return done(InvalidItem(batch_no, i,
+                                StrCat("document_id: ", item.document_id(),
+                                       " was already decided in this run")));
+      }
+      if (!run->stored.reprint_of.empty() && !run->original_docs.contains(h)) {
+        return done(InvalidItem(
+            batch_no, i,
+            StrCat("document_id: ", item.document_id(), " is not in run ",
+                   run->stored.reprint_of, ", which this run reprints")));
+      }
+      hashes.push_back(h);
+    }
+    for (uint64_t h : hashes) run->doc_hashes.insert(h);
+    ++run->next_accepted;
+  }
+  auto job = std::make_shared<BatchJob>();
+  job->batch = std::move(batch);
+  job->done = std::move(done);
+  Decide(*run, *job);
+  bool front = false;
+  {
+    std::lock_guard<std::mutex> lock(run->mu);
+    run->queue.push_back(job);
+    front = run->queue.front() == job;
+  }
+  // Otherwise appended once the batches before it are durable.
+  if (front) Append(std::move(run), std::move(job));
+}
+
+void PrintRuns::Decide(const Run& run, BatchJob& job) {
+  const Micros now = clock_.Now();
+  job.state_version = store_.StateVersion();
+  ++job.attempts;
+  job.verdicts.clear();
+  job.lines.clear();
+  job.keys.clear();
+  DocumentDecider decider(store_, now);
+  v1::PrintBatchPayload& p = job.payload;
+  p.Clear();
+  uint64_t decisions = 0;
+  for (const v1::InsertItem& item : job.batch.items()) {
+    DocumentVerdicts d;
+    d.document_id = item.document_id();
+    d.customer_id = item.customer_id();
+    for (const std::string& campaign : item.campaign_ids()) {
+      CampaignVerdict v = decider.Decide(item.customer_id(), campaign);
+      ++decisions;
+      if (IsAllow(v.reasons)) {
+        ++(*p.mutable_allowed_by_campaign())[campaign];
+      } else {
+        for (int r = 0; r < 32; ++r) {
+          if ((v.reasons & (1u << r)) != 0) {
+            ++(*p.mutable_blocked_by_reason())[ReasonKey(r)];
+          }
+        }
+      }
+      d.campaigns.push_back(std::move(v));
+    }
+    AppendDecisionLines(d, job.lines);
+    job.keys.push_back(CustomerKey(item.customer_id()));
+    job.verdicts.push_back(std::move(d));
+  }
+  for (const v1::InsertItem& item : job.batch.items()) {
+    for (const std::string& campaign : item.campaign_ids()) {
+      job.keys.push_back(CampaignKey(campaign));
+    }
+  }
+  p.set_print_run_id(run.stored.run_id);
+  p.set_batch_no(job.batch.batch_no());
+  p.set_documents(static_cast<uint64_t>(job.verdicts.size()));
+  p.set_decisions(decisions);
+  p.set_decisions_sha256(ToHex(Sha256(job.lines)));
+  p.set_policy_version(policy::kPolicyVersion);
+}
+
+// Appends the run's oldest batch; on success the next one follows.
+void PrintRuns::Append(std::shared_ptr<Run> run,
+                       std::shared_ptr<BatchJob> job) {
+  PrintBatchWrite write;
+  write.run_id = run->stored.run_id;
+  write.batch_no = job->batch.batch_no();
+  write.body = EncodePrintBatch(job->verdicts);
+  write.draft = {"print.batch", StrCat("print-run:", run->stored.run_id), "",
+                 Json(job->payload)};
+  write.documents = job->payload.documents();
+  write.decisions = job->payload.decisions();
+  store_.AppendPrintBatchAsync(
+      std::move(write), {job->state_version, job->keys},
+      [this, run, job](absl::StatusOr<uint64_t> seq) {
+        if (seq.status().code() == absl::StatusCode::kAborted &&
+            job->attempts < kMaxAttempts) {
+          // Its inputs changed while it waited: decide it again.
+          Decide(*run, *job);
+          return Append(run, job);
+        }
+        std::shared_ptr<BatchJob> next;
+        std::vector<std::shared_ptr<BatchJob>> failed;
+        {
+          std::lock_guard<std::mutex> lock(run->mu);
+          run->queue.pop_front();
+          if (seq.ok()) {
+            ++run->next_durable;
+            run->documents += job->verdicts.size();
+            run->decisions += job->payload.decisions();
+            for (const auto& [c, n] : job->payload.allowed_by_campaign()) {
+              run->allowed_by_campaign[c] += n;
+            }
+            for (const auto& [r, n] : job->payload.blocked_by_reason()) {
+              run->blocked_by_reason[r] += n;
+            }
+            run->digest.Update(job->lines);
+            for (const DocumentVerdicts& d : job->verdicts) {
+              run->customer_keys.emplace_back(CustomerHash(d.customer_id),
+                                              job->batch.batch_no());
+            }
+            if (!run->queue.empty()) next = run->queue.front();
+          } else {
+            // The run's memory no longer matches the store: the client
+            // opens the run again, which rebuilds it from what is durable.
+            run->broken = true;
+            failed.assign(run->queue.begin(), run->queue.end());
+            run->queue.clear();
+          }
+        }
+        if (!seq.ok()) {
+          job->done(seq.status());
+          for (auto& f : failed) f->done(seq.status());
+          return;
+        }
+        v1::BatchDecided answer;
+        answer.set_batch_no(job->batch.batch_no());
+        answer.set_audit_seq(*seq);
+        answer.set_batch_sha256(job->payload.decisions_sha256());
+        for (const DocumentVerdicts& d : job->verdicts) {
+          *answer.add_documents() = ToAnswer(d);
+        }
+        job->done(std::move(answer));
+        if (next != nullptr) Append(run, next);
+      });
+}
+
+absl::StatusOr<v1::RunSummary> PrintRuns::Close(const std::string& run_id) {
+  std::shared_ptr<Run> run;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = runs_.find(run_id);
+    if (it != runs_.end()) run = it->second;
+  }
+  if (run == nullptr) {
+    return absl::FailedPreconditionError(
+        StrCat("print_run_id: run ", run_id, " is not open"));
+  }
+  v1::RunSummary summary;
+  std::vector<std::pair<int64_t, uint64_t>> keys;
+  {
+    std::lock_guard<std::mutex> lock(run->mu);
+    if (!run->queue.empty() || run->next_durable != run->next_accepted) {
+      return absl::FailedPreconditionError(
+          StrCat("print run ", run_id, " has batches not yet decided"));
+    }
+    summary.set_print_run_id(run_id);
+    summary.set_batches(run->next_durable);
+    summary.set_documents(run->documents);
+    summary.set_decisions(run->decisions);
+    for (const auto& [c, n] : run->allowed_by_campaign) {
+      (*summary.mutable_allowed_by_campaign())[c] = n;
+    }
+    for (const auto& [r, n] : run->blocked_by_reason) {
+      (*summary.mutable_blocked_by_reason())[r] = n;
+    }
+    summary.set_run_digest(ToHex(run->digest.Finish()));
+    keys = run->customer_keys;
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::string body;
+  summary.SerializeToString(&body);
+  auto seq = store_.ClosePrintRun(
+      run_id, std::move(keys),
+      {"print.closed", StrCat("print-run:", run_id), "", Json(summary)}, body);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    runs_.erase(run_id);  // closed, or to be rebuilt from the store
+  }
+  if (!seq.ok()) return seq.status();
+  summary.set_audit_seq(*seq);
+  return summary;
+}
+
+// ---- After printing ----
+
+namespace {
+
+constexpr size_t kMaxListed = 10000;
+
+// A closed run's documents: where each is stored, and its decisions on
+// demand, batch by batch (a run may hold ten million; a few decoded batches
+// are kept, since pieces come back in about the order they were printed).
+class RunDocuments {
+ public:
+  static absl::StatusOr<std::unique_ptr<RunDocuments>> Load(
+      Store& store, const std::string& run_id) {
+    auto out = std::unique_ptr<RunDocuments>(new RunDocuments(store, run_id));
+    absl::Status error;
+    RETURN_IF_ERROR(store.ScanPrintBatches(
+        run_id, 0, [&](uint64_t batch_no, uint64_t seq, std::string_view body) {
+          auto docs = DecodePrintBatch(body);
+          if (!docs.ok()) {
+            error = docs.status();
+            return false;
+          }
+          out->seqs_.push_back(seq);
+          for (const DocumentVerdicts& d : *docs) {
+            auto [it, fresh] =
+                out->where_.emplace(DocHash(d.document_id), batch_no);
+            if (!fresh) it->second = kMany;  // two ids with one hash
+          }
+          return true;
+        }));
+    RETURN_IF_ERROR(error);
+    return out;
+  }
+
+  // The document's decisions; nullptr when the run has no such document.
+  absl::StatusOr<const DocumentVerdicts*> Find(const std::string& id) {
+    auto it = where_.find(DocHash(id));
+    if (it == where_.end()) return nullptr;
+    if (it->second != kMany) return FindIn(it->second, id);
+    for (uint64_t b = 0; b < seqs_.size(); ++b) {
+      ASSIGN_OR_RETURN(const DocumentVerdicts* d, FindIn(b, id));
+      if (d != nullptr) return d;
+    }
+    return nullptr;
+  }
+  size_t size() const { return where_.size(); }
+
+ private:
+  static constexpr uint64_t kMany = UINT64_MAX;
+  struct Batch {
+    std::vector<DocumentVerdicts> docs;
+    std::unordered_map<std::string_view, size_t> index;
+  };
+  RunDocuments(Store& store, std::string run_id)
+      : store_(store), run_id_(std::move(run_id)) {}
+
+  absl::StatusOr<const DocumentVerdicts*> FindIn(uint64_t batch_no,
+                                                 const std::string& id) {
+    auto it = cache_.find(batch_no);
+    if (it == cache_.end()) {
+      if (cache_.size() >= 8) cache_.erase(cache_.begin());
+      ASSIGN_OR_RETURN(std::optional<std::string> body,
+                       store_.PrintBatchBody(seqs_.at(batch_no)));
+      if (!body.has_value()) {
+        return absl::DataLossError(
+            StrCat("print run ", run_id_, ": batch ", batch_no, " is missing"));
+      }
+      ASSIGN_OR_RETURN(std::vector<DocumentVerdicts> docs,
+                       DecodePrintBatch(*body));
+      auto batch = std::make_unique<Batch>();
+      batch->docs = std::move(docs);
+      for (size_t i = 0; i < batch->docs.size(); ++i) {
+        batch->index.emplace(batch->docs[i].document_id, i);
+      }
+      it = cache_.emplace(batch_no, std::move(batch)).first;
+    }
+    auto found = it->second->index.find(id);
+    if (found == it->second->index.end()) return nullptr;
+    return &it->second->docs[found->second];
+  }
+
+  Store& store_;
+  const std::string run_id_;
+  std::vector<uint64_t> seqs_;                    // by batch_no
+  std::unordered_map<uint64_t, uint64_t> where_;  // document hash -> batch
+  std::map<uint64_t, std::unique_ptr<Batch>> cache_;
+};
+
+absl::StatusOr<PrintRun> ClosedRun(Store& store, const std::string& run_id) {
+  ASSIGN_OR_RETURN(std::optional<PrintRun> run, store.GetPrintRun(run_id));
+  if (!run.has_value()) {
+    return absl::NotFoundError(StrCat("print_run_id: no print run ", run_id));
+  }
+  if (!run->closed) {
+    return absl::FailedPreconditionError(
+        StrCat("print_run_id: run ", run_id, " is not completed"));
+  }
+  return *std::move(run);
+}
+
+}  // namespace
+
+class ReconciliationImpl final : public PrintRuns::Reconciliation {
+ public:
+  ReconciliationImpl(Store& store, PrintRun run, std::string actor,
+                     std::unique_ptr<RunDocuments> docs)
+      : store_(store),
+        run_(std::move(run)),
+        actor_(std::move(actor)),
+        docs_(std::move(docs)) {}
+
+  absl::Status Add(const v1::InsertedPiece& piece) override {
+    const std::string& id = piece.document_id();
+    if (!IsDocumentId(id)) {
+      return absl::InvalidArgumentError(
+          StrCat("pieces[", pieces_, "].document_id: is not a document id"));
+    }
+    if (piece.status() != v1::PIECE_STATUS_OK &&
+        piece.status() != v1::PIECE_STATUS_SPOILED) {
+      return absl::InvalidArgumentError(
+          StrCat("pieces[", pieces_, "].status: OK or SPOILED is required"));
+    }
+    ++pieces_;
+    ASSIGN_OR_RETURN(const DocumentVerdicts* d, docs_->Find(id));
+    if (d == nullptr) {
+      resp_.set_unknown_count(resp_.unknown_count() + 1);
+      if (resp_.unknown_document_ids_size() < static_cast<int>(kMaxListed)) {
+        resp_.add_unknown_document_ids(id);
+      }
+      return absl::OkStatus();
+    }
+    if (!seen_.insert(id).second) {
+      return absl::InvalidArgumentError(StrCat(
+          "pieces[", pieces_ - 1, "].document_id: ", id, " reported twice"));
+    }
+    if (piece.status() == v1::PIECE_STATUS_SPOILED) {
+      resp_.set_spoiled_count(resp_.spoiled_count() + 1);
+      if (resp_.spoiled_document_ids_size() < static_cast<int>(kMaxListed)) {
+        resp_.add_spoiled_document_ids(id);
+      }
+      return absl::OkStatus();
+    }
+    std::vector<std::string> not_allowed, missing;
+    for (const std::string& c : piece.inserted_campaign_ids()) {
+      bool allowed = false;
+      for (const CampaignVerdict& v : d->campaigns) {
+        allowed = allowed || (v.campaign_id == c && IsAllow(v.reasons));
+      }
+      if (!allowed) not_allowed.push_back(c);
+    }
+    for (const CampaignVerdict& v : d->campaigns) {
+      if (!IsAllow(v.reasons)) continue;
+      if (std::find(piece.inserted_campaign_ids().begin(),
+                    piece.inserted_campaign_ids().end(),
+                    v.campaign_id) == piece.inserted_campaign_ids().end()) {
+        missing.push_back(v.campaign_id);
+      }
+    }
+    if (!not_allowed.empty()) {
+      resp_.set_violation_count(resp_.violation_count() + 1);
+      v1::PrintViolationPayload p;
+      p.set_print_run_id(run_.run_id);
+      p.set_document_id(id);
+      p.set_customer_id(d->customer_id);
+      for (const std::string& c : not_allowed) p.add_campaign_ids(c);
+      violations_.push_back(
+          {"print.violation", actor_, d->customer_id, Json(p)});
+      if (resp_.violations_size() < static_cast<int>(kMaxListed)) {
+        v1::PieceFinding* f = resp_.add_violations();
+        f->set_document_id(id);
+        for (const std::string& c : not_allowed) f->add_campaign_ids(c);
+      }
+    }
+    if (!missing.empty()) {
+      resp_.set_not_inserted_count(resp_.not_inserted_count() + 1);
+      if (resp_.not_inserted_size() < static_cast<int>(kMaxListed)) {
+        v1::PieceFinding* f = resp_.add_not_inserted();
+        f->set_document_id(id);
+        for (const std::string& c : missing) f->add_campaign_ids(c);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<v1::ReconcileResponse> Finish() override {
+    resp_.set_pieces(pieces_);
+    resp_.set_missing_pieces(docs_->size() - seen_.size());
+    v1::PrintReconciledPayload p;
+    p.set_print_run_id(run_.run_id);
+    p.set_actor(actor_);
+    p.set_pieces(pieces_);
+    p.set_violations(resp_.violation_count());
+    p.set_not_inserted(resp_.not_inserted_count());
+    p.set_spoiled(resp_.spoiled_count());
+    p.set_unknown(resp_.unknown_count());
+    p.set_missing_pieces(resp_.missing_pieces());
+    // The violations, then the reconciliation, in pieces of a bounded size.
+    violations_.push_back({"print.reconciled", actor_, "", Json(p)});
+    constexpr size_t kChunk = 10000;
+    uint64_t last = 0;
+    for (size_t from = 0; from < violations_.size(); from += kChunk) {
+      std::vector<AuditDraft> chunk(
+          std::make_move_iterator(violations_.begin() +
+                                  static_cast<std::ptrdiff_t>(from)),
+          std::make_move_iterator(violations_.begin() +
+                                  static_cast<std::ptrdiff_t>(std::min(
+                                      violations_.size(), from + kChunk))));
+      ASSIGN_OR_RETURN(std::vector<uint64_t> seqs,
+                       store_.LogEvents(std::move(chunk)));
+      last = seqs.back();
+    }
+    resp_.set_audit_seq(last);
+    return resp_;
+  }
+
+ private:
+  Store& store_;
+  const PrintRun run_;
+  const std::string actor_;
+  std::unique_ptr<RunDocuments> docs_;
+  uint64_t pieces_ = 0;
+  std::unordered_set<std::string> seen_;
+  v1::ReconcileResponse resp_;
+  std::vector<AuditDraft> violations_;
+};
+
+absl::StatusOr<std::unique_ptr<PrintRuns::Reconciliation>>
+PrintRuns::StartReconcile(const v1::ReconcileStart& start) {
+  if (start.actor().empty() || start.actor().size() > 128) {
+    return absl::InvalidArgumentError("actor: is required (1-128 bytes)");
+  }
+  ASSIGN_OR_RETURN(PrintRun run, ClosedRun(store_, start.print_run_id()));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunDocuments> docs,
+                   RunDocuments::Load(store_, run.run_id));
+  return std::make_unique<ReconciliationImpl>(store_, std::move(run),
+                                              start.actor(), std::move(docs));
+}
+
+absl::Status PrintRuns::PullList(
+    const v1::PullListRequest& req,
+    const std::function<bool(v1::PullListEntry)>& emit) {
+  ASSIGN_OR_RETURN(PrintRun run, ClosedRun(store_, req.print_run_id()));
+  DocumentDecider decider(store_, clock_.Now());
+  absl::Status error;
+  bool go_on = true;
+  RETURN_IF_ERROR(store_.ScanPrintBatches(
+      run.run_id, 0, [&](uint64_t, uint64_t, std::string_view body) {
+        auto docs = DecodePrintBatch(body);
+        if (!docs.ok()) {
+          error = docs.status();
+          return false;
+        }
+        for (const DocumentVerdicts& d : *docs) {
+          v1::PullListEntry e;
+          for (const CampaignVerdict& then : d.campaigns) {
+            if (!IsAllow(then.reasons)) continue;
+            const CampaignVerdict now =
+                decider.Decide(d.customer_id, then.campaign_id);
+            if (IsAllow(now.reasons)) continue;
+            v1::BlockedCampaign* b = e.add_now_blocked();
+            b->set_campaign_id(then.campaign_id);
+            for (int r = 0; r < 32; ++r) {
+              if ((now.reasons & (1u << r)) != 0) {
+                b->add_reasons(static_cast<v1::Reason>(r));
+              }
+            }
+          }
+          if (e.now_blocked_size() == 0) continue;
+          e.set_document_id(d.document_id);
+          e.set_customer_id(d.customer_id);
+          if (!emit(std::move(e))) {
+            go_on = false;
+            return false;
+          }
+        }
+        return go_on;
+      }));
+  return error;
+}
+
+}  // namespace gatekeeper
