@@ -12,6 +12,7 @@
 #include "clients/print-gate/csv.h"
 #include "clients/print-gate/digest.h"
 #include "clients/print-gate/manifest.h"
+#include "clients/print-gate/run.h"
 #include "gatekeeper/v1/types.pb.h"
 
 namespace printgate {
@@ -445,6 +446,25 @@ TEST(DigestTest, Sha256IsIncremental) {
   EXPECT_EQ(parts.HexDigest(), whole.HexDigest());
   EXPECT_EQ(Sha256().HexDigest(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+// The daemon's INVALID_ARGUMENT names the batch and item; print-gate maps
+// them back to a manifest line.
+
+TEST(BatchItemTest, FindsTheBatchAndItemInTheDaemonsMessage) {
+  using BI = std::pair<uint64_t, uint64_t>;
+  EXPECT_EQ(BatchItemNamedIn("batch 3: items[1].document_id: \"D-1\" is "
+                             "already in the run"),
+            BI(3, 1));
+  EXPECT_EQ(BatchItemNamedIn("batch.items[7].customer_id: is required "
+                             "(batch_no 12)"),
+            BI(12, 7));
+  EXPECT_EQ(BatchItemNamedIn("batches[2].items[0]: duplicate"), BI(2, 0));
+  EXPECT_EQ(BatchItemNamedIn("batch_no=4, item #9: bad id"), BI(4, 9));
+  EXPECT_EQ(BatchItemNamedIn("Batch 5 Item 6"), BI(5, 6));
+  EXPECT_FALSE(BatchItemNamedIn("batch 3 is out of sequence").has_value());
+  EXPECT_FALSE(BatchItemNamedIn("items[3]: no batch named").has_value());
+  EXPECT_FALSE(BatchItemNamedIn("batch_sha256 item").has_value());
 }
 
 }  // namespace
