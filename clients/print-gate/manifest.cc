@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <unordered_set>
 #include <utility>
@@ -53,6 +54,18 @@ RowProblem Problem(uint64_t line, std::string what, bool fatal = false) {
 }
 
 }  // namespace
+
+std::string CheckReadableTwice(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status) ||
+      std::filesystem::is_regular_file(status)) {
+    return {};  // opening it says what is wrong, if anything
+  }
+  return path +
+         ": not a regular file (inputs are read twice: checked whole before "
+         "the daemon is asked)";
+}
 
 std::string Quoted(std::string_view value) {
   std::string out = "\"";

@@ -109,6 +109,11 @@ std::string CheckRunId(std::string_view field, std::string_view id);
 std::string SplitCodes(std::string_view field_name, std::string_view field,
                        bool unique, std::vector<std::string>* codes);
 
+// Throws nothing; returns "" unless `path` exists and is not a regular file
+// (a pipe, a terminal): print-gate reads its inputs twice, first whole to
+// check them before the daemon is asked, so they must be files.
+std::string CheckReadableTwice(const std::string& path);
+
 // `value` quoted for a one-line message: control characters as "?", at most
 // 64 characters kept.
 std::string Quoted(std::string_view value);

@@ -153,6 +153,11 @@ int Reconcile(const Globals& g, const ReconcileOptions& o) {
       }
     }
   }
+  for (const std::string* in : {&o.inserted, &o.manifest}) {
+    if (std::string bad = CheckReadableTwice(*in); !bad.empty()) {
+      throw Error(bad);
+    }
+  }
   CheckWhole(o.inserted, /*manifest=*/false);
   if (!o.spoiled_out.empty()) CheckWhole(o.manifest, /*manifest=*/true);
 

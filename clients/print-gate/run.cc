@@ -636,6 +636,9 @@ int Decide(const Globals& g, const DecideOptions& o) {
   if (same_file(o.out, o.manifest) || same_file(o.rejects, o.manifest)) {
     throw Error("--out and --rejects must not be the input file");
   }
+  if (std::string bad = CheckReadableTwice(o.manifest); !bad.empty()) {
+    throw Error(bad);
+  }
   const uint64_t documents = ScanManifest(o);
   Run run(g, o, documents);
   return run.Execute();

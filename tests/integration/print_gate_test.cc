@@ -351,6 +351,9 @@ TEST_F(PrintGateTest, UsageErrorsExitTwoWithOneLine) {
        Path("REJECTS.csv")},  // the derived id would be too long
       {"pull-list", "--run-id", "r"},
       {"no-such-command"},
+      // Read twice (checked whole first): a pipe cannot be.
+      {"decide", "--manifest", "/dev/stdin", "--out", Path("OUT.csv"),
+       "--rejects", Path("REJECTS.csv"), "--run-id", "r"},
       {"--timeout", "0", "pull-list", "--run-id", "r", "--out", Path("P.csv")},
   };
   for (const auto& args : cases) {
