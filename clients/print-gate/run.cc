@@ -132,6 +132,24 @@ std::string DescribeDecision(const v1::DocumentDecision& d) {
          Quoted(d.customer_id()) + ", codes " + Quoted(JoinCodes(codes));
 }
 
+// What to do about a failed call, for the codes where the answer is to try
+// again: nothing was written, and the run resumes where the daemon stopped.
+std::string Hint(const grpc::Status& s) {
+  switch (s.error_code()) {
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return " (a smaller --batch-size?)";
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::CANCELLED:
+      return " (no output written; run the same command again to resume)";
+    default:
+      return {};
+  }
+}
+
 class Run {
  public:
   Run(const Globals& g, const DecideOptions& o, uint64_t total_documents)
@@ -586,7 +604,7 @@ int Run::Execute() {
       throw Error(Watchdog::Describe(timeout_) +
                   "; no output written; run the same command again to resume");
     }
-    if (!status.ok()) throw Error(StatusWithLine(status));
+    if (!status.ok()) throw Error(StatusWithLine(status) + Hint(status));
     throw Error("the daemon ended the run without its summary");
   }
   rejects_->Commit();
