@@ -1,0 +1,228 @@
+#include "clients/print-gate/csv.h"
+
+#include <utility>
+
+namespace printgate {
+namespace {
+
+constexpr size_t kBufferBytes = 64 * 1024;
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;  // a continuation byte, or 0xf8..0xff
+    }
+    if (static_cast<size_t>(end - p) <= n) return false;
+    for (size_t i = 1; i <= n; ++i) {
+      if ((p[i] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+CsvReader::CsvReader(std::istream& in, size_t max_record_bytes)
+    : in_(in), max_record_bytes_(max_record_bytes), buf_(kBufferBytes) {}
+
+bool CsvReader::Fill() {
+  if (eof_) return false;
+  in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  len_ = static_cast<size_t>(in_.gcount());
+  pos_ = 0;
+  if (in_.bad()) read_failed_ = true;
+  if (!in_) eof_ = true;  // short read: end of input (or error)
+  return len_ > 0;
+}
+
+int CsvReader::Peek() {
+  if (pos_ == len_ && !Fill()) return -1;
+  return static_cast<unsigned char>(buf_[pos_]);
+}
+
+void CsvReader::NoteEol(bool crlf) {
+  if (eol_known_) return;
+  eol_known_ = true;
+  eol_ = crlf ? "\r\n" : "\n";
+}
+
+void CsvReader::SkipRestOfLine() {
+  for (int c = Peek(); c >= 0; c = Peek()) {
+    Advance();
+    if (c == '\n') {
+      ++line_;
+      return;
+    }
+  }
+}
+
+CsvReader::Result CsvReader::Fail(std::string what, bool fatal) {
+  if (line_ != record_line_) {
+    what += " (on line " + std::to_string(line_) + ")";
+  }
+  error_ = std::move(what);
+  fatal_ = fatal;
+  fields_->clear();  // partial: of no use
+  if (!fatal) SkipRestOfLine();
+  return Result::kError;
+}
+
+CsvReader::Result CsvReader::Next(std::vector<std::string>& fields) {
+  fields.clear();
+  fields_ = &fields;
+  if (fatal_) return Result::kError;
+  if (at_start_) {
+    at_start_ = false;
+    if (Peek() == 0xef && len_ - pos_ >= 3 &&
+        static_cast<unsigned char>(buf_[pos_ + 1]) == 0xbb &&
+        static_cast<unsigned char>(buf_[pos_ + 2]) == 0xbf) {
+      pos_ += 3;
+    }
+  }
+  // Blank lines carry no record.
+  for (;;) {
+    const int c = Peek();
+    if (c == '\n') {
+      Advance();
+      ++line_;
+      NoteEol(false);
+    } else if (c == '\r') {
+      record_line_ = line_;
+      Advance();
+      if (Peek() != '\n') {
+        return Fail("carriage return not followed by a line feed", false);
+      }
+      Advance();
+      ++line_;
+      NoteEol(true);
+    } else {
+      break;
+    }
+  }
+  record_line_ = line_;
+  if (Peek() < 0) {
+    if (read_failed_) return Fail("read error", true);
+    return Result::kEnd;
+  }
+  size_t bytes = 0;
+  const auto too_long = [&] {
+    return Fail("record longer than " + std::to_string(max_record_bytes_) +
+                    " bytes (an unterminated quote?)",
+                true);
+  };
+  fields.emplace_back();
+  int c;
+  for (;;) {  // one field per iteration
+    std::string& field = fields.back();
+    const std::string field_no = std::to_string(fields.size());
+    c = Peek();
+    if (c == '"') {
+      Advance();
+      const uint64_t opened_on = line_;
+      for (;;) {
+        c = Peek();
+        if (c < 0) {
+          if (read_failed_) return Fail("read error", true);
+          return Fail("unterminated quoted field (field " + field_no +
+                          ", opened on line " + std::to_string(opened_on) + ")",
+                      true);
+        }
+        Advance();
+        if (c == '"') {
+          if (Peek() != '"') break;
+          Advance();
+        } else if (c == '\n') {
+          ++line_;
+        }
+        field.push_back(static_cast<char>(c));
+        if (++bytes > max_record_bytes_) return too_long();
+      }
+      c = Peek();
+      if (c >= 0 && c != ',' && c != '\n' && c != '\r') {
+        return Fail("character after the closing quote of field " + field_no,
+                    false);
+      }
+    } else {
+      while (c >= 0 && c != ',' && c != '\n' && c != '\r') {
+        if (c == '"') {
+          return Fail("quote inside unquoted field " + field_no, false);
+        }
+        Advance();
+        field.push_back(static_cast<char>(c));
+        if (++bytes > max_record_bytes_) return too_long();
+        c = Peek();
+      }
+    }
+    if (c != ',') break;
+    Advance();
+    fields.emplace_back();
+  }
+  if (c == '\r') {
+    Advance();
+    if (Peek() != '\n') {
+      return Fail("carriage return not followed by a line feed", false);
+    }
+    Advance();
+    ++line_;
+    NoteEol(true);
+  } else if (c == '\n') {
+    Advance();
+    ++line_;
+    NoteEol(false);
+  } else if (read_failed_) {
+    return Fail("read error", true);
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!IsValidUtf8(fields[i])) {
+      error_ = "invalid UTF-8 in field " + std::to_string(i + 1);
+      return Result::kError;  // the record was read whole: nothing to skip
+    }
+  }
+  return Result::kRecord;
+}
+
+void AppendCsvRecord(std::string& out, std::span<const std::string_view> fields,
+                     std::string_view eol) {
+  bool first = true;
+  for (std::string_view f : fields) {
+    if (!first) out.push_back(',');
+    first = false;
+    if (f.find_first_of(",\"\r\n") == std::string_view::npos) {
+      out.append(f);
+      continue;
+    }
+    out.push_back('"');
+    for (char c : f) {
+      if (c == '"') out.push_back('"');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.append(eol);
+}
+
+}  // namespace printgate
