@@ -362,10 +362,9 @@ void PrintRuns::DecideBatch(
           !s.ok()) {
         return done(InvalidItem(batch_no, i, std::string(s.message())));
       }
-      if (item.campaign_ids_size() == 0 ||
-          item.campaign_ids_size() > kMaxCandidates) {
+      if (item.campaign_ids_size() > kMaxCandidates) {
         return done(InvalidItem(batch_no, i,
-                                StrCat("campaign_ids: 1 to ", kMaxCandidates,
+                                StrCat("campaign_ids: at most ", kMaxCandidates,
                                        " leaflets an item")));
       }
       for (int j = 0; j < item.campaign_ids_size(); ++j) {

@@ -10,6 +10,7 @@
 // not need those RPCs.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -272,20 +273,22 @@ class PrintGateTest : public testing::DaemonTest {
   }
 
   // The documents of every "print.batch" entry of `customers`, from the
-  // entries' member_json (a JSON array of DocumentDecision), in log order.
+  // entries' member_json (a JSON array of PrintedDocument), in log order.
   std::vector<std::string> BatchedDocuments(
       const std::vector<std::string>& customers) {
     std::vector<std::string> docs;
     for (const std::string& customer : customers) {
       for (const v1::AuditEntry& e : QueryAudit(customer)) {
         if (e.kind() != "print.batch") continue;
-        v1::BatchDecided parsed;
-        const auto st = google::protobuf::util::JsonStringToMessage(
-            "{\"documents\":" + e.member_json() + "}", &parsed);
-        EXPECT_TRUE(st.ok()) << e.member_json();
-        for (const auto& d : parsed.documents()) {
-          EXPECT_EQ(d.customer_id(), customer);
-          docs.push_back(d.document_id());
+        google::protobuf::ListValue list;
+        EXPECT_TRUE(
+            google::protobuf::util::JsonStringToMessage(e.member_json(), &list)
+                .ok())
+            << e.member_json();
+        for (const auto& v : list.values()) {
+          const auto& fields = v.struct_value().fields();
+          EXPECT_EQ(fields.at("customer_id").string_value(), customer);
+          docs.push_back(fields.at("document_id").string_value());
         }
       }
     }
