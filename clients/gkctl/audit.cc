@@ -1,4 +1,4 @@
-// gkctl audit tail | verify
+// gkctl audit tail | verify | run-digest
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -16,7 +16,9 @@ struct TailOptions {
   std::string customer;
 };
 
-// "seq time kind actor customer payload_json"; "-" for an empty field.
+// "seq time kind actor customer payload_json [member_json]"; "-" for an
+// empty field; member_json (a print batch's documents of the customer asked
+// about) only when there is one.
 void PrintEntryLine(const v1::AuditEntry& e) {
   auto or_dash = [](const std::string& s) -> const std::string& {
     static const std::string kDash = "-";
@@ -24,7 +26,9 @@ void PrintEntryLine(const v1::AuditEntry& e) {
   };
   std::cout << e.seq() << " " << FormatTime(e.at()) << " " << or_dash(e.kind())
             << " " << or_dash(e.actor()) << " " << or_dash(e.customer_id())
-            << " " << or_dash(e.payload_json()) << "\n";
+            << " " << or_dash(e.payload_json());
+  if (!e.member_json().empty()) std::cout << " " << e.member_json();
+  std::cout << "\n";
 }
 
 int Tail(const Globals& g, const TailOptions& o) {
@@ -77,7 +81,8 @@ void AddAuditCommands(CLI::App& app, const Globals& g, Action* action) {
   CLI::App* tail = group->add_subcommand(
       "tail",
       "Print audit entries in order, one per line: seq, time, kind, actor, "
-      "customer, payload_json");
+      "customer, payload_json, and with --customer, on a print batch, the "
+      "customer's documents in it");
   tail->add_option("--after", o->after, "Only entries with seq > SEQ")
       ->type_name("SEQ");
   tail->add_option("--limit", o->limit,
@@ -90,6 +95,22 @@ void AddAuditCommands(CLI::App& app, const Globals& g, Action* action) {
       "verify",
       "Recompute the whole hash chain. Exit 0 if intact, 1 if broken");
   OnSelect(verify, action, [&g] { return Verify(g); });
+
+  auto run = std::make_shared<std::pair<std::string, uint64_t>>();
+  CLI::App* digest = group->add_subcommand(
+      "run-digest",
+      "Recompute a print run's digest from the log alone (each batch's "
+      "documents against its entry, then the run's digest against the one "
+      "logged at close). Exit 0 if it matches, 1 if not");
+  digest->add_option("--run-id", run->first, "The print run")->required();
+  digest
+      ->add_option("--after", run->second,
+                   "Start reading the log after SEQ (e.g. before the run's "
+                   "print.opened entry)")
+      ->type_name("SEQ");
+  OnSelect(digest, action, [&g, run] {
+    return RecomputeRunDigest(g, run->first, run->second);
+  });
 }
 
 }  // namespace gkctl

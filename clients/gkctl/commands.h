@@ -13,8 +13,13 @@ void AddConsentCommands(CLI::App& app, const Globals& g, Action* action);
 void AddCampaignCommands(CLI::App& app, const Globals& g, Action* action);
 // check insert | dial
 void AddCheckCommands(CLI::App& app, const Globals& g, Action* action);
-// audit tail | verify
+// audit tail | verify | run-digest
 void AddAuditCommands(CLI::App& app, const Globals& g, Action* action);
+// audit run-digest: recomputes a print run's digest from the log (entries
+// after `after`); exit 0 when it matches the logged one, 1 when it does not
+// or the run is not completed.
+int RecomputeRunDigest(const Globals& g, const std::string& run_id,
+                       uint64_t after);
 // subject report
 void AddSubjectCommands(CLI::App& app, const Globals& g, Action* action);
 // dnc list | clear
