@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # End-to-end walkthrough of gkctl against a real gatekeeperd.
 #
-#   bash gkctl_walkthrough_test.sh GATEKEEPERD GKCTL EXAMPLE_CONFIG GK_DIAL_HOOK
+#   bash gkctl_walkthrough_test.sh GATEKEEPERD GKCTL EXAMPLE_CONFIG GK_DIAL_HOOK \
+#     PRINT_GATE
 #
 # Starts the daemon on a free loopback port with a throwaway data dir, records
 # and withdraws consents, creates and approves campaigns, asks both gates,
 # reports a call's disclosures and its refusal through gk-dial-hook, lists and
 # clears the do-not-solicit entry, prints the customer's subject report,
+# runs a print run through print-gate (decide, the digest recomputed from the
+# log, reconcile, pull-list after a withdrawal, redecide),
 # checks the error paths, verifies the audit log, tampers with one entry and
 # expects verification to fail, and finally checks that the clear phone
 # number was never written to disk or to the daemon's output.
 # Prints "N passed, 0 failed" on success; "FAIL: ..." and exit 1 otherwise.
 set -u -o pipefail
 
-if [[ $# -ne 4 ]]; then
-  echo "usage: $0 GATEKEEPERD GKCTL EXAMPLE_CONFIG GK_DIAL_HOOK" >&2
+if [[ $# -ne 5 ]]; then
+  echo "usage: $0 GATEKEEPERD GKCTL EXAMPLE_CONFIG GK_DIAL_HOOK PRINT_GATE" >&2
   exit 2
 fi
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
@@ -22,7 +25,8 @@ GATEKEEPERD=$(abspath "$1")
 GKCTL=$(abspath "$2")
 EXAMPLE_CONFIG=$(abspath "$3")
 HOOK=$(abspath "$4")
-for f in "$GATEKEEPERD" "$GKCTL" "$HOOK"; do
+PRINT_GATE=$(abspath "$5")
+for f in "$GATEKEEPERD" "$GKCTL" "$HOOK" "$PRINT_GATE"; do
   [[ -x $f ]] || { echo "FAIL: $f is not an executable" >&2; exit 1; }
 done
 [[ -r $EXAMPLE_CONFIG ]] || { echo "FAIL: cannot read $EXAMPLE_CONFIG" >&2; exit 1; }
@@ -87,6 +91,24 @@ hook() {
   "$HOOK" "$@" >"$OUT" 2>"$ERR"
   local rc=$?
   [[ $rc -eq $want ]] || fail "exit code $rc, want $want"
+  pass
+}
+# pg EXPECTED_EXIT ARGS...: runs print-gate the same way.
+pg() {
+  local want=$1
+  shift
+  LAST_CMD="print-gate $*"
+  "$PRINT_GATE" "$@" >"$OUT" 2>"$ERR"
+  local rc=$?
+  [[ $rc -eq $want ]] || fail "exit code $rc, want $want"
+  pass
+}
+# expect_file FILE: FILE holds exactly what is on stdin.
+expect_file() {
+  local want
+  want=$(cat)
+  [[ $(cat "$1") == "$want" ]] ||
+    fail "$(basename "$1") is"$'\n'"$(cat "$1")"$'\n'"want"$'\n'"$want"
   pass
 }
 # expect_out TEXT / expect_err TEXT: the last command printed TEXT.
@@ -332,6 +354,87 @@ gk 0 consent list --customer C-1001 --history
 expect_out "$AD_CONSENT WITHDRAWN"
 expect_out "$TM_CONSENT WITHDRAWN"
 
+# ---- Print run through print-gate (README, Case 3) ----
+# C-1001 withdrew from AD_INSERT above; C-2002 consents now; C-3003 never did.
+gk 0 consent record --customer C-2002 --purpose ad-insert --company hikari-net \
+  --notice ad-2026-04 --channel paper-form --evidence scan-2026-000456 \
+  --collected-by billing-center
+P=$TMP/print
+mkdir -p "$P"
+cat >"$P/IN.csv" <<'CSV'
+document_id,customer_id,insert_codes
+D-000001,C-1001,hikari-leaflet-2026-05
+D-000002,C-2002,hikari-leaflet-2026-05
+D-000003,C-3003,hikari-leaflet-2026-05
+D-000004,"C-2002","old-leaflet-2025;hikari-leaflet-2026-05"
+D-000005,C-2002,
+CSV
+pg 0 decide --manifest "$P/IN.csv" --out "$P/OUT.csv" --rejects "$P/REJECTS.csv" \
+  --run-id run-2026-12
+expect_out "documents: 5"
+expect_out "  hikari-leaflet-2026-05: 2"
+DIGEST=$(field run_digest)
+[[ $DIGEST =~ ^[0-9a-f]{64}$ ]] || fail "no run_digest in the summary"
+expect_file "$P/OUT.csv" <<'CSV'
+document_id,customer_id,insert_codes
+D-000001,C-1001,
+D-000002,C-2002,hikari-leaflet-2026-05
+D-000003,C-3003,
+D-000004,C-2002,hikari-leaflet-2026-05
+D-000005,C-2002,
+CSV
+expect_file "$P/REJECTS.csv" <<'CSV'
+document_id,customer_id,insert_code,reasons
+D-000001,C-1001,hikari-leaflet-2026-05,CONSENT_WITHDRAWN
+D-000003,C-3003,hikari-leaflet-2026-05,NO_CONSENT
+D-000004,C-2002,old-leaflet-2025,UNKNOWN_CAMPAIGN
+CSV
+# A completed run is not decided again.
+pg 2 decide --manifest "$P/IN.csv" --out "$P/OUT.csv" --rejects "$P/REJECTS.csv" \
+  --run-id run-2026-12
+expect_err "completed"
+# The digest, recomputed from the log alone.
+gk 0 audit run-digest --run-id run-2026-12
+expect_out "run_digest: $DIGEST (recomputed from the log)"
+expect_out "MATCH"
+gk 0 audit tail --customer C-2002
+expect_out '"document_id":"D-000004"'
+# The inserter put the leaflet into D-000001 by mistake, and spoiled D-000003.
+cat >"$P/INSERTED.csv" <<'CSV'
+document_id,inserted_codes,status
+D-000001,hikari-leaflet-2026-05,OK
+D-000002,hikari-leaflet-2026-05,OK
+D-000003,,SPOILED
+D-000004,hikari-leaflet-2026-05,OK
+D-000005,,OK
+CSV
+pg 1 reconcile --run-id run-2026-12 --inserted "$P/INSERTED.csv" \
+  --manifest "$P/IN.csv" --spoiled-out "$P/REPRINTS.csv"
+expect_out "violations: 1"
+expect_out "  D-000001 hikari-leaflet-2026-05"
+expect_file "$P/REPRINTS.csv" <<'CSV'
+document_id,customer_id,insert_codes
+D-000003,C-3003,hikari-leaflet-2026-05
+CSV
+gk 0 audit tail --customer C-1001
+expect_out "print.violation"
+# C-2002 withdraws before the bills are mailed: pull their pieces.
+gk 0 consent withdraw --customer C-2002 --purpose ad-insert --company hikari-net \
+  --channel counter --reason "お客様のお申し出"
+pg 0 pull-list --run-id run-2026-12 --out "$P/PULL.csv"
+expect_file "$P/PULL.csv" <<'CSV'
+document_id,customer_id,insert_code,reasons
+D-000002,C-2002,hikari-leaflet-2026-05,CONSENT_WITHDRAWN
+D-000004,C-2002,hikari-leaflet-2026-05,CONSENT_WITHDRAWN
+CSV
+pg 0 redecide --run-id run-2026-12 --documents "$P/REPRINTS.csv" \
+  --out "$P/OUT2.csv" --rejects "$P/REJECTS2.csv"
+expect_out "reprint_of: run-2026-12"
+expect_file "$P/REJECTS2.csv" <<'CSV'
+document_id,customer_id,insert_code,reasons
+D-000003,C-3003,hikari-leaflet-2026-05,NO_CONSENT
+CSV
+
 # ---- Error cases ----
 gk 2 consent record --customer C-1002 --purpose ad-insert --company hikari-net \
   --notice ad-2026-04 --channel web-form --collected-by operator-7
@@ -351,7 +454,9 @@ expect_out UNKNOWN_CAMPAIGN
 
 # ---- Audit log ----
 gk 0 audit tail --customer C-1001 --limit 100
-[[ -z $(awk '$5 != "C-1001"' "$OUT") ]] || fail "audit tail --customer shows other entries"
+# A print batch's entry has no customer of its own: it shows C-1001's documents.
+[[ -z $(awk '$5 != "C-1001" && !($3 == "print.batch" && /"customer_id":"C-1001"/)' "$OUT") ]] ||
+  fail "audit tail --customer shows other entries"
 pass
 expect_out "decision.insert"
 expect_out "decision.dial"
@@ -367,6 +472,19 @@ pass
 start_daemon daemon2
 gk 1 audit verify
 expect_out "BROKEN at entry 3"
+# A print batch's stored decisions swapped for another's: the digest
+# recomputed from the log no longer matches the one logged at close.
+stop_daemon
+LAST_CMD="sqlite3 gatekeeper.db UPDATE print_batches"
+changed=$(sqlite3 "$DATA/gatekeeper.db" \
+  "UPDATE print_batches SET body = (SELECT body FROM print_batches ORDER BY seq DESC LIMIT 1)
+   WHERE seq = (SELECT min(seq) FROM print_batches); SELECT changes();" 2>"$ERR")
+[[ $changed == 1 ]] || { LAST_CMD=; fail "could not alter a print batch: $(cat "$ERR")"; }
+pass
+start_daemon daemon3
+gk 1 audit run-digest --run-id run-2026-12
+expect_out "MISMATCH"
+expect_out "batch 0 (entry "
 
 # ---- No clear phone number at rest or in logs ----
 LAST_CMD=
