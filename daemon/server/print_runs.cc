@@ -228,15 +228,66 @@ absl::StatusOr<std::shared_ptr<PrintRuns::Run>> PrintRuns::Rebuild(
   return run;
 }
 
-absl::StatusOr<v1::RunOpened> PrintRuns::Open(
-    const v1::OpenRun& req,
+absl::Status PrintRuns::Replay(
+    const std::string& run_id,
     const std::function<void(v1::BatchDecided)>& replay) {
+  absl::Status error;
+  RETURN_IF_ERROR(store_.ScanPrintBatches(
+      run_id, 0, [&](uint64_t batch_no, uint64_t seq, std::string_view body) {
+        auto docs = DecodePrintBatch(body);
+        if (!docs.ok()) {
+          error = docs.status();
+          return false;
+        }
+        v1::BatchDecided b;
+        b.set_batch_no(batch_no);
+        b.set_audit_seq(seq);
+        b.set_replayed(true);
+        std::string lines;
+        for (const DocumentVerdicts& d : *docs) {
+          *b.add_documents() = ToAnswer(d);
+          AppendDecisionLines(d, lines);
+        }
+        b.set_batch_sha256(ToHex(Sha256(lines)));
+        replay(std::move(b));
+        return true;
+      }));
+  return error;
+}
+
+absl::StatusOr<v1::RunOpened> PrintRuns::Open(
+    const v1::OpenRun& req, const std::function<void(v1::BatchDecided)>& replay,
+    v1::RunSummary* completed) {
   if (!policy::ValidateCampaignId("print_run_id", req.print_run_id()).ok()) {
     return absl::InvalidArgumentError(
         "print_run_id: is required: 1-64 characters of [A-Za-z0-9._-]");
   }
   if (req.actor().empty() || req.actor().size() > 128) {
     return absl::InvalidArgumentError("actor: is required (1-128 bytes)");
+  }
+  if (req.replay_completed()) {
+    ASSIGN_OR_RETURN(std::optional<PrintRun> done,
+                     store_.GetPrintRun(req.print_run_id()));
+    if (done.has_value() && done->closed) {
+      if (done->reprint_of != req.reprint_of()) {
+        return absl::InvalidArgumentError(
+            StrCat("reprint_of: run ", done->run_id, " was opened with \"",
+                   done->reprint_of, "\""));
+      }
+      if (!completed->ParseFromString(done->summary)) {
+        return absl::DataLossError(StrCat(
+            "print run ", done->run_id, ": its stored summary does not parse"));
+      }
+      completed->set_audit_seq(done->closed_seq);
+      RETURN_IF_ERROR(Replay(done->run_id, replay));
+      v1::RunOpened out;
+      out.set_print_run_id(done->run_id);
+      out.set_next_batch_no(done->next_batch_no);
+      out.set_documents(done->documents);
+      out.set_resumed(true);
+      out.set_completed(true);
+      return out;
+    }
   }
   if (!req.reprint_of().empty()) {
     ASSIGN_OR_RETURN(std::optional<PrintRun> original,
@@ -282,31 +333,7 @@ absl::StatusOr<v1::RunOpened> PrintRuns::Open(
     std::lock_guard<std::mutex> lock(mu_);
     runs_[stored.run_id] = run;
   }
-  if (req.replay_decided()) {
-    absl::Status error;
-    RETURN_IF_ERROR(store_.ScanPrintBatches(
-        stored.run_id, 0,
-        [&](uint64_t batch_no, uint64_t seq, std::string_view body) {
-          auto docs = DecodePrintBatch(body);
-          if (!docs.ok()) {
-            error = docs.status();
-            return false;
-          }
-          v1::BatchDecided b;
-          b.set_batch_no(batch_no);
-          b.set_audit_seq(seq);
-          b.set_replayed(true);
-          std::string lines;
-          for (const DocumentVerdicts& d : *docs) {
-            *b.add_documents() = ToAnswer(d);
-            AppendDecisionLines(d, lines);
-          }
-          b.set_batch_sha256(ToHex(Sha256(lines)));
-          replay(std::move(b));
-          return true;
-        }));
-    RETURN_IF_ERROR(error);
-  }
+  if (req.replay_decided()) RETURN_IF_ERROR(Replay(stored.run_id, replay));
   v1::RunOpened out;
   out.set_print_run_id(stored.run_id);
   std::lock_guard<std::mutex> run_lock(run->mu);

@@ -38,10 +38,13 @@ class PrintRuns {
   ~PrintRuns();
 
   // Opens a run or resumes one cut off half-way; with replay_decided, calls
-  // `replay` for each batch already decided, in order, first.
+  // `replay` for each batch already decided, in order, first. With
+  // replay_completed, a completed run is replayed whole instead of refused:
+  // the answer has completed set and `*completed` holds its summary.
   absl::StatusOr<v1::RunOpened> Open(
       const v1::OpenRun& req,
-      const std::function<void(v1::BatchDecided)>& replay);
+      const std::function<void(v1::BatchDecided)>& replay,
+      v1::RunSummary* completed);
   // Decides a batch of an open run; `done` runs once it is durable (possibly
   // on another thread) or with the error that stopped it: INVALID_ARGUMENT
   // naming the batch and item, FAILED_PRECONDITION for a batch out of
@@ -71,6 +74,9 @@ class PrintRuns {
 
  private:
   absl::StatusOr<std::shared_ptr<Run>> Rebuild(const PrintRun& stored);
+  // Calls `replay` for each stored batch of the run, in order.
+  absl::Status Replay(const std::string& run_id,
+                      const std::function<void(v1::BatchDecided)>& replay);
   // Decides (again) every document of the job against the committed state.
   void Decide(const Run& run, struct BatchJob& job);
   // Appends the job, the oldest of its run not yet durable.

@@ -65,23 +65,33 @@ class BatchStream final
  private:
   void HandleOpen() {
     std::vector<v1::InsertBatchResponse> replayed;
+    v1::RunSummary completed;
     absl::StatusOr<v1::RunOpened> opened =
         run_id_.empty()
-            ? runs_.Open(req_.open(),
-                         [&](v1::BatchDecided b) {
-                           replayed.emplace_back();
-                           *replayed.back().mutable_batch() = std::move(b);
-                         })
+            ? runs_.Open(
+                  req_.open(),
+                  [&](v1::BatchDecided b) {
+                    replayed.emplace_back();
+                    *replayed.back().mutable_batch() = std::move(b);
+                  },
+                  &completed)
             : absl::InvalidArgumentError("open: the run is open already");
     if (!opened.ok()) return Fail(opened.status());
+    const bool done = opened->completed();
     {
       std::lock_guard<std::mutex> lock(mu_);
       run_id_ = opened->print_run_id();
       for (auto& r : replayed) out_.push_back(std::move(r));
       out_.emplace_back();
       *out_.back().mutable_opened() = *std::move(opened);
+      if (done) {
+        // A completed run replayed: its summary, then the end.
+        out_.emplace_back();
+        *out_.back().mutable_summary() = std::move(completed);
+        closing_ = closed_ = summary_written_ = true;
+      }
     }
-    StartRead(&req_);
+    if (!done) StartRead(&req_);
     Progress();
   }
 

@@ -23,7 +23,8 @@ CREATE TABLE print_runs(
   documents     INTEGER NOT NULL,
   decisions     INTEGER NOT NULL,
   closed        INTEGER NOT NULL,
-  summary       BLOB NOT NULL);
+  summary       BLOB NOT NULL,
+  closed_seq    INTEGER NOT NULL);
 CREATE TABLE print_batches(
   seq      INTEGER PRIMARY KEY,
   run_no   INTEGER NOT NULL,
@@ -41,7 +42,7 @@ namespace {
 
 #define GK_PRINT_RUN_COLUMNS                                                 \
   "run_no, run_id, actor, reprint_of, opened_at, next_batch_no, documents, " \
-  "decisions, closed, summary"
+  "decisions, closed, summary, closed_seq"
 
 PrintRun RowToRun(const sqlite::Stmt& s) {
   PrintRun r;
@@ -55,6 +56,7 @@ PrintRun RowToRun(const sqlite::Stmt& s) {
   r.decisions = static_cast<uint64_t>(s.Int(7));
   r.closed = s.Int(8) != 0;
   r.summary = s.Text(9);
+  r.closed_seq = static_cast<uint64_t>(s.Int(10));
   return r;
 }
 
@@ -83,7 +85,7 @@ absl::Status InsertPrintRun(sqlite::Connection& db, const PrintRun& r) {
       sqlite::Stmt s,
       db.Prepare("INSERT INTO print_runs(run_id, actor, reprint_of, "
                  "opened_at, next_batch_no, documents, decisions, closed, "
-                 "summary) VALUES(?,?,?,?,0,0,0,0,'')"));
+                 "summary, closed_seq) VALUES(?,?,?,?,0,0,0,0,'',0)"));
   s.Bind(1, r.run_id)
       .Bind(2, r.actor)
       .Bind(3, r.reprint_of)
@@ -95,13 +97,15 @@ absl::Status UpdatePrintRun(sqlite::Connection& db, const PrintRun& r) {
   ASSIGN_OR_RETURN(
       sqlite::Stmt s,
       db.Prepare("UPDATE print_runs SET next_batch_no = ?, documents = ?, "
-                 "decisions = ?, closed = ?, summary = ? WHERE run_id = ?"));
+                 "decisions = ?, closed = ?, summary = ?, closed_seq = ? "
+                 "WHERE run_id = ?"));
   s.Bind(1, static_cast<int64_t>(r.next_batch_no))
       .Bind(2, static_cast<int64_t>(r.documents))
       .Bind(3, static_cast<int64_t>(r.decisions))
       .Bind(4, static_cast<int64_t>(r.closed ? 1 : 0))
       .BindBlob(5, r.summary)
-      .Bind(6, r.run_id);
+      .Bind(6, static_cast<int64_t>(r.closed_seq))
+      .Bind(7, r.run_id);
   return s.Run();
 }
 

@@ -109,10 +109,11 @@ absl::StatusOr<uint64_t> SqliteStore::ClosePrintRun(
       return absl::FailedPreconditionError(
           StrCat("print_run_id: run ", run_id, " is closed already"));
     }
+    ASSIGN_OR_RETURN(seq, w.Append(std::move(closed)));
     current->closed = true;
     current->summary = summary;
+    current->closed_seq = seq;
     RETURN_IF_ERROR(UpdatePrintRun(w.db(), *current));
-    ASSIGN_OR_RETURN(seq, w.Append(std::move(closed)));
     return absl::OkStatus();
   });
   if (!closing.ok()) return closing;

@@ -152,6 +152,7 @@ struct PrintRun {
   uint64_t decisions = 0;
   bool closed = false;
   std::string summary;  // serialized v1.RunSummary once closed
+  uint64_t closed_seq = 0;  // its "print.closed" entry
 };
 
 // A print run's batch, decided.
