@@ -193,6 +193,7 @@ class Run {
   uint64_t documents_ = 0, decisions_ = 0, malformed_ = 0;
   uint64_t batches_ = 0;  // answered, replayed or not
   uint64_t new_batches_ = 0;
+  bool completed_earlier_ = false;  // OpenRun.replay_completed answered
   std::optional<v1::RunSummary> summary_;
 
   grpc::ClientContext ctx_;
@@ -509,6 +510,10 @@ void Run::PrintSummary(const v1::RunSummary& s, uint64_t replayed) const {
 }
 
 int Run::Execute() {
+  // Outputs lost after the run completed (print-gate died between the
+  // daemon's summary and the rename) are rebuilt from the daemon's record;
+  // with the outputs in place, a completed run is refused.
+  const bool outputs_missing = !std::filesystem::exists(o_.out);
   OpenOutputs();
   ThrowIfInterrupted();
   auto stub = v1::InsertGate::NewStub(Connect(g_));
@@ -524,6 +529,7 @@ int Run::Execute() {
     open->set_actor(Actor(g_));
     open->set_reprint_of(o_.reprint_of);
     open->set_replay_decided(true);
+    open->set_replay_completed(outputs_missing);
     stream_->Write(req);  // a failure shows in Read and Finish
   }
   std::thread sender;
@@ -568,7 +574,22 @@ int Run::Execute() {
       } else if (resp.has_opened() && !opened) {
         OnOpened(resp.opened(), replayed);
         opened = true;
-        sender = std::thread(&Run::SendLoop, this, replayed);
+        if (resp.opened().completed()) {
+          // Nothing to send: the manifest must hold no more documents.
+          completed_earlier_ = true;
+          auto tail = std::make_shared<Batch>();
+          tail->batch_no = replayed;
+          ReadEntries(*tail, 1);
+          if (tail->rows > 0) {
+            throw Error("run " + Quoted(o_.run_id) + " was completed with " +
+                        std::to_string(documents_) +
+                        " documents; the manifest has more");
+          }
+          std::lock_guard lock(mu_);
+          in_flight_.push_back(tail);
+        } else {
+          sender = std::thread(&Run::SendLoop, this, replayed);
+        }
       } else if (resp.has_summary() && opened && !summary_.has_value()) {
         OnSummary(resp.summary());
       } else {
@@ -610,6 +631,11 @@ int Run::Execute() {
   rejects_->Commit();
   out_->Commit();
   progress_.Finish();
+  if (completed_earlier_) {
+    std::cerr << "print-gate: run " << o_.run_id
+              << " was completed earlier; its outputs were rebuilt from what "
+                 "the daemon recorded (nothing was decided again)\n";
+  }
   PrintSummary(*summary_, replayed);
   return kExitOk;
 }

@@ -775,6 +775,37 @@ TEST_F(PrintGateTest, CompletedRunIsRefusedAndItsOutputsKept) {
   EXPECT_TRUE(TempFiles(work_).empty());
 }
 
+// print-gate died after the daemon completed the run but before it renamed
+// its outputs: the same command rebuilds them from the daemon's record, and
+// nothing is decided again.
+TEST_F(PrintGateTest, CompletedRunWhoseOutputsWereLostIsRebuilt) {
+  SetUpCampaignsAndConsents();
+  WriteFile(work_ / "IN.csv", kManifest);
+  ASSERT_NO_FATAL_FAILURE(Expect(0, DecideArgs()));
+  const std::string out = ReadFile(work_ / "OUT.csv");
+  const std::string rejects = ReadFile(work_ / "REJECTS.csv");
+  const size_t entries = QueryAudit().size();
+  fs::remove(work_ / "OUT.csv");
+  fs::remove(work_ / "REJECTS.csv");
+  const ChildResult r = PrintGate(DecideArgs());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("was completed earlier"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("run_digest: "), std::string::npos);
+  EXPECT_EQ(ReadFile(work_ / "OUT.csv"), out);
+  EXPECT_EQ(ReadFile(work_ / "REJECTS.csv"), rejects);
+  EXPECT_EQ(QueryAudit().size(), entries);
+  EXPECT_TRUE(TempFiles(work_).empty());
+  // A manifest with more documents than the completed run: refused.
+  fs::remove(work_ / "OUT.csv");
+  WriteFile(work_ / "IN.csv",
+            std::string(kManifest) + "D-9999,C-1001,hikari-leaflet\n");
+  const ChildResult more = PrintGate(DecideArgs());
+  EXPECT_EQ(more.exit_code, 2);
+  EXPECT_NE(more.err.find("the manifest has more"), std::string::npos)
+      << more.err;
+  EXPECT_FALSE(fs::exists(work_ / "OUT.csv"));
+}
+
 TEST_F(PrintGateTest, DuplicateDocumentIdIsRefusedNamingItsLine) {
   SetUpCampaignsAndConsents();
   WriteFile(work_ / "IN.csv",

@@ -6,6 +6,7 @@
 // and reprint runs.
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -385,6 +386,43 @@ TEST_F(PrintRunTest, ACompletedRunCannotBeOpenedAgain) {
             std::string::npos)
       << again.status.error_message();
   EXPECT_TRUE(again.batches.empty());
+}
+
+// A client that lost its outputs after the run completed asks for the whole
+// run again: every batch and the summary, nothing decided again.
+TEST_F(PrintRunTest, ACompletedRunIsReplayedWholeWhenAskedFor) {
+  RunResult first = WholeRun("bill-2026-11", TwoBatches());
+  ASSERT_TRUE(first.status.ok());
+  const size_t entries = QueryAudit().size();
+  v1::InsertBatchRequest open = OpenRequest("bill-2026-11", /*replay=*/true);
+  open.mutable_open()->set_replay_completed(true);
+  RunResult again = Run({open, CloseRequest()});
+  ASSERT_TRUE(again.status.ok()) << again.status.error_message();
+  ASSERT_EQ(again.batches.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(again.batches[i].replayed());
+    EXPECT_EQ(again.batches[i].batch_sha256(), first.batches[i].batch_sha256());
+    EXPECT_EQ(again.batches[i].audit_seq(), first.batches[i].audit_seq());
+    EXPECT_EQ(again.batches[i].documents_size(),
+              first.batches[i].documents_size());
+  }
+  ASSERT_EQ(again.opened.size(), 1u);
+  EXPECT_TRUE(again.opened[0].completed());
+  EXPECT_EQ(again.opened[0].next_batch_no(), 2u);
+  ASSERT_EQ(again.summaries.size(), 1u);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      again.summaries[0], first.summaries.at(0)))
+      << again.summaries[0].ShortDebugString();
+  EXPECT_EQ(QueryAudit().size(), entries);  // nothing logged, nothing decided
+  // Without the flag, still refused; with it, an open run opens as usual.
+  EXPECT_EQ(Run({OpenRequest("bill-2026-11")}).status.error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::InsertBatchRequest fresh = OpenRequest("bill-2026-12");
+  fresh.mutable_open()->set_replay_completed(true);
+  RunResult r = Run({fresh, BatchRequest(0, TwoBatches()[0]), CloseRequest()});
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  EXPECT_FALSE(r.opened.at(0).completed());
+  EXPECT_EQ(r.summaries.at(0).documents(), 2u);
 }
 
 TEST_F(PrintRunTest, ARunCutOffHalfWayIsResumedWithoutDecidingTwice) {
