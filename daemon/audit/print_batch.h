@@ -57,6 +57,14 @@ void AppendDecisionLines(const DocumentVerdicts& doc, std::string& out);
 // "NO_CONSENT;CONSENT_WITHDRAWN" for a bitmask.
 std::string ReasonNames(uint32_t reasons);
 
+// Calls fn(r) for each reason code r set in the bitmask, in ascending order.
+template <typename Fn>
+void ForEachReason(uint32_t reasons, Fn&& fn) {
+  for (int r = 0; r < 32; ++r) {
+    if ((reasons & (1u << r)) != 0) fn(r);
+  }
+}
+
 }  // namespace gatekeeper
 
 #endif  // GATEKEEPER_DAEMON_AUDIT_PRINT_BATCH_H_

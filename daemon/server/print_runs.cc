@@ -116,11 +116,8 @@ v1::DocumentDecision ToAnswer(const DocumentVerdicts& d) {
     }
     v1::BlockedCampaign* b = out.add_blocked();
     b->set_campaign_id(c.campaign_id);
-    for (int r = 0; r < 32; ++r) {
-      if ((c.reasons & (1u << r)) != 0) {
-        b->add_reasons(static_cast<v1::Reason>(r));
-      }
-    }
+    ForEachReason(c.reasons,
+                  [&](int r) { b->add_reasons(static_cast<v1::Reason>(r)); });
   }
   return out;
 }
@@ -190,11 +187,9 @@ absl::StatusOr<std::shared_ptr<PrintRuns::Run>> PrintRuns::Rebuild(
             if (IsAllow(c.reasons)) {
               ++run->allowed_by_campaign[c.campaign_id];
             } else {
-              for (int r = 0; r < 32; ++r) {
-                if ((c.reasons & (1u << r)) != 0) {
-                  ++run->blocked_by_reason[ReasonKey(r)];
-                }
-              }
+              ForEachReason(c.reasons, [&](int r) {
+                ++run->blocked_by_reason[ReasonKey(r)];
+              });
             }
           }
         }
@@ -464,11 +459,9 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
       if (IsAllow(v.reasons)) {
         ++(*p.mutable_allowed_by_campaign())[campaign];
       } else {
-        for (int r = 0; r < 32; ++r) {
-          if ((v.reasons & (1u << r)) != 0) {
-            ++(*p.mutable_blocked_by_reason())[ReasonKey(r)];
-          }
-        }
+        ForEachReason(v.reasons, [&](int r) {
+          ++(*p.mutable_blocked_by_reason())[ReasonKey(r)];
+        });
       }
       d.campaigns.push_back(std::move(v));
     }
@@ -864,11 +857,9 @@ absl::Status PrintRuns::PullList(
             if (IsAllow(now.reasons)) continue;
             v1::BlockedCampaign* b = e.add_now_blocked();
             b->set_campaign_id(then.campaign_id);
-            for (int r = 0; r < 32; ++r) {
-              if ((now.reasons & (1u << r)) != 0) {
-                b->add_reasons(static_cast<v1::Reason>(r));
-              }
-            }
+            ForEachReason(now.reasons, [&](int r) {
+              b->add_reasons(static_cast<v1::Reason>(r));
+            });
           }
           if (e.now_blocked_size() == 0) continue;
           e.set_document_id(d.document_id);

@@ -144,11 +144,8 @@ absl::StatusOr<std::vector<v1::PrintedDocument>> PrintBatchMembers(
       x->set_campaign_id(c.campaign_id);
       x->set_verdict(IsAllow(c.reasons) ? v1::VERDICT_ALLOW
                                         : v1::VERDICT_BLOCK);
-      for (int r = 0; r < 32; ++r) {
-        if ((c.reasons & (1u << r)) != 0) {
-          x->add_reasons(static_cast<v1::Reason>(r));
-        }
-      }
+      ForEachReason(c.reasons,
+                    [&](int r) { x->add_reasons(static_cast<v1::Reason>(r)); });
       x->set_consent_id(c.consent_id);
     }
   }

@@ -35,6 +35,7 @@
 #include "tests/testing/child_process.h"
 #include "tests/testing/daemon_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/unresponsive.h"
 
 namespace gatekeeper {
 namespace {
@@ -45,6 +46,8 @@ using testing::ChildProcess;
 using testing::ChildResult;
 using testing::DaemonOptions;
 using testing::DaemonProcess;
+using testing::RefusingPort;
+using testing::Stopped;
 
 constexpr char kCampaign[] = "hikari-call-2026-12";
 constexpr char kPhone[] = "090-1234-5678";  // the consented number
@@ -118,50 +121,6 @@ bool NamesItem(std::string violation, const std::string& item) {
   }
   return violation.find(item) != std::string::npos;
 }
-
-// A loopback port with a socket bound to it but not listening: connecting is
-// refused, and nothing else can take the port while this object lives.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      ADD_FAILURE() << "cannot bind a loopback port";
-    }
-    address_ = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-  }
-  ~RefusingPort() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  int fd_ = -1;
-  std::string address_;
-};
-
-// Stops a process (SIGSTOP) until destroyed or Resume()d: a daemon that
-// accepts connections but answers nothing.
-class Stopped {
- public:
-  explicit Stopped(pid_t pid) : pid_(pid) {
-    EXPECT_EQ(::kill(pid_, SIGSTOP), 0);
-  }
-  ~Stopped() { Resume(); }
-  void Resume() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_;
-};
 
 // Asterisk's res_agi.c parse_args: words split on blanks, double quotes group,
 // a backslash takes the next character literally.

@@ -36,6 +36,7 @@
 #include "daemon/common/crypto.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/daemon_fixture.h"
+#include "tests/testing/unresponsive.h"
 
 namespace gatekeeper {
 namespace {
@@ -43,7 +44,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::ChildProcess;
 using testing::ChildResult;
+using testing::RefusingPort;
 using testing::RunChild;
+using testing::Stopped;
 
 constexpr char kHikari[] = "hikari-leaflet";  // hikari-net: C-1001 consented
 constexpr char kDenki[] = "denki-leaflet";    // denki-home: nobody consented
@@ -82,45 +85,6 @@ std::vector<std::string> Lines(const std::string& s) {
   for (std::string line; std::getline(in, line);) out.push_back(line);
   return out;
 }
-
-// A loopback port with a socket bound to it but not listening: connecting is
-// refused, and nothing else can take the port while this object lives.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      ADD_FAILURE() << "cannot bind a loopback port";
-    }
-    address_ = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-  }
-  ~RefusingPort() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  int fd_ = -1;
-  std::string address_;
-};
-
-// Stops a process (SIGSTOP) until destroyed: a daemon that accepts
-// connections but answers nothing.
-class Stopped {
- public:
-  explicit Stopped(pid_t pid) : pid_(pid) {
-    EXPECT_EQ(::kill(pid_, SIGSTOP), 0);
-  }
-  ~Stopped() { ::kill(pid_, SIGCONT); }
-
- private:
-  pid_t pid_;
-};
 
 // A manifest row as the test knows it.
 struct Row {

@@ -174,19 +174,6 @@ class PrintRunTest : public testing::DaemonTest {
     return Run(reqs);
   }
 
-  std::vector<v1::AuditEntry> Expanded() {
-    v1::QueryAuditRequest req;
-    req.set_limit(100000);
-    req.set_expand_print_batches(true);
-    auto ctx = Ctx();
-    auto reader = audit_->QueryAudit(ctx.get(), req);
-    std::vector<v1::AuditEntry> out;
-    v1::AuditEntry e;
-    while (reader->Read(&e)) out.push_back(e);
-    EXPECT_TRUE(reader->Finish().ok());
-    return out;
-  }
-
   grpc::Status Reconcile(const std::string& run_id,
                          const std::vector<v1::InsertedPiece>& pieces,
                          v1::ReconcileResponse* out) {
@@ -284,7 +271,7 @@ TEST_F(PrintRunTest, RunDigestIsRecomputedFromTheLog) {
   std::string lines;
   int batches = 0;
   std::string closed_digest;
-  for (const v1::AuditEntry& e : Expanded()) {
+  for (const v1::AuditEntry& e : QueryAudit("", /*expand=*/true)) {
     if (e.kind() == "print.batch") {
       ++batches;
       v1::PrintBatchPayload p;

@@ -220,10 +220,13 @@ class DaemonTest : public ::testing::Test {
     return raw;
   }
 
-  std::vector<v1::AuditEntry> QueryAudit(std::string customer = "") {
+  // With `expand`, print batches carry all their documents (member_json).
+  std::vector<v1::AuditEntry> QueryAudit(std::string customer = "",
+                                         bool expand = false) {
     v1::QueryAuditRequest req;
     req.set_limit(100000);
     req.set_customer_id(std::move(customer));
+    req.set_expand_print_batches(expand);
     auto ctx = Ctx();
     auto reader = audit_->QueryAudit(ctx.get(), req);
     std::vector<v1::AuditEntry> out;
