@@ -135,7 +135,8 @@ struct BatchJob {
   std::vector<DocumentVerdicts> verdicts;
   std::string lines;  // the canonical decision lines
   v1::PrintBatchPayload payload;
-  std::vector<std::string> keys;  // conflict keys
+  std::vector<std::string> keys;        // conflict keys
+  std::vector<uint64_t> index_entries;  // PrintIndexEntry per document
   uint64_t state_version = 0;
   int attempts = 0;
   std::function<void(absl::StatusOr<v1::BatchDecided>)> done;
@@ -151,7 +152,7 @@ struct PrintRuns::Run {
   std::map<std::string, uint64_t> allowed_by_campaign;
   std::map<std::string, uint64_t> blocked_by_reason;
   Sha256Hasher digest;
-  std::vector<std::pair<int64_t, uint64_t>> customer_keys;
+  std::vector<uint64_t> index_entries;  // PrintIndexEntry per document
   // Accepted (decided or in the queue), guarded by mu:
   uint64_t next_accepted = 0;
   absl::flat_hash_set<uint64_t> doc_hashes;
@@ -179,8 +180,9 @@ absl::StatusOr<std::shared_ptr<PrintRuns::Run>> PrintRuns::Rebuild(
         std::string lines;
         for (const DocumentVerdicts& d : *docs) {
           run->doc_hashes.insert(DocHash(d.document_id));
-          run->customer_keys.emplace_back(CustomerHash(d.customer_id),
-                                          batch_no);
+          run->index_entries.push_back(
+              PrintIndexEntry(PrintCustomerKey(d.customer_id),
+                              static_cast<uint32_t>(batch_no)));
           AppendDecisionLines(d, lines);
           for (const CampaignVerdict& c : d.campaigns) {
             ++run->decisions;
@@ -445,6 +447,7 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
   job.verdicts.clear();
   job.lines.clear();
   job.keys.clear();
+  job.index_entries.clear();
   DocumentDecider decider(store_, now);
   v1::PrintBatchPayload& p = job.payload;
   p.Clear();
@@ -467,11 +470,17 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
     }
     AppendDecisionLines(d, job.lines);
     job.keys.push_back(CustomerKey(item.customer_id()));
+    job.index_entries.push_back(
+        PrintIndexEntry(PrintCustomerKey(item.customer_id()),
+                        static_cast<uint32_t>(job.batch.batch_no())));
     job.verdicts.push_back(std::move(d));
   }
+  absl::flat_hash_set<std::string_view> campaigns;
   for (const v1::InsertItem& item : job.batch.items()) {
     for (const std::string& campaign : item.campaign_ids()) {
-      job.keys.push_back(CampaignKey(campaign));
+      if (campaigns.insert(campaign).second) {
+        job.keys.push_back(CampaignKey(campaign));
+      }
     }
   }
   p.set_print_run_id(run.stored.run_id);
@@ -518,10 +527,9 @@ void PrintRuns::Append(std::shared_ptr<Run> run,
               run->blocked_by_reason[r] += n;
             }
             run->digest.Update(job->lines);
-            for (const DocumentVerdicts& d : job->verdicts) {
-              run->customer_keys.emplace_back(CustomerHash(d.customer_id),
-                                              job->batch.batch_no());
-            }
+            run->index_entries.insert(run->index_entries.end(),
+                                      job->index_entries.begin(),
+                                      job->index_entries.end());
             if (!run->queue.empty()) next = run->queue.front();
           } else {
             // The run's memory no longer matches the store: the client
@@ -560,7 +568,7 @@ absl::StatusOr<v1::RunSummary> PrintRuns::Close(const std::string& run_id) {
         StrCat("print_run_id: run ", run_id, " is not open"));
   }
   v1::RunSummary summary;
-  std::vector<std::pair<int64_t, uint64_t>> keys;
+  std::vector<uint64_t> entries;
   {
     std::lock_guard<std::mutex> lock(run->mu);
     if (!run->queue.empty() || run->next_durable != run->next_accepted) {
@@ -578,14 +586,15 @@ absl::StatusOr<v1::RunSummary> PrintRuns::Close(const std::string& run_id) {
       (*summary.mutable_blocked_by_reason())[r] = n;
     }
     summary.set_run_digest(ToHex(run->digest.Finish()));
-    keys = run->customer_keys;
+    entries = std::move(run->index_entries);
+    run->broken = true;  // taken apart: reopening rebuilds it from the store
   }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::sort(entries.begin(), entries.end());
+  entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
   std::string body;
   summary.SerializeToString(&body);
   auto seq = store_.ClosePrintRun(
-      run_id, std::move(keys),
+      run_id, std::move(entries),
       {"print.closed", StrCat("print-run:", run_id), "", Json(summary)}, body);
   {
     std::lock_guard<std::mutex> lock(mu_);

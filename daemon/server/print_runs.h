@@ -7,7 +7,7 @@
 // is decided again. Thread-safe; a run is meant to be fed by one stream at a
 // time (a second stream of the same run waits its turn batch by batch).
 //
-// Memory of an open run: about 20 bytes a document (the hashes of its
+// Memory of an open run: about 30 bytes a document (the hashes of its
 // document ids, for duplicates, and its customers' index keys, written when
 // the run closes). A run left open by a restart is rebuilt from its stored
 // batches when it is opened again.

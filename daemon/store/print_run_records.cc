@@ -1,6 +1,6 @@
 #include "daemon/store/print_run_records.h"
 
-#include <cstring>
+#include <algorithm>
 
 #include "daemon/common/crypto.h"
 #include "daemon/common/status_macros.h"
@@ -11,7 +11,10 @@ namespace gatekeeper {
 // Schema version 4: print runs. print_batches is keyed by the seq of the
 // batch's entry (appended at the right edge); (run_no, batch_no) is indexed
 // and increases along the log too. print_index is written only when a run
-// closes, in key order.
+// closes: per run, its customers' 32-bit keys with the batch holding them, in
+// 4,096 buckets by the key's top 12 bits, each bucket one row whose entries
+// blob holds sorted 8-byte (key, batch_no) pairs, little-endian. About 8 bytes
+// a document, written in a few thousand rows whatever the run's size.
 const char kPrintRunSchema[] = R"sql(
 CREATE TABLE print_runs(
   run_no        INTEGER PRIMARY KEY,
@@ -32,10 +35,10 @@ CREATE TABLE print_batches(
   body     BLOB NOT NULL);
 CREATE UNIQUE INDEX print_batches_by_run ON print_batches(run_no, batch_no);
 CREATE TABLE print_index(
-  run_no        INTEGER NOT NULL,
-  customer_hash INTEGER NOT NULL,
-  batch_no      INTEGER NOT NULL,
-  PRIMARY KEY(run_no, customer_hash, batch_no)) WITHOUT ROWID;
+  run_no  INTEGER NOT NULL,
+  bucket  INTEGER NOT NULL,
+  entries BLOB NOT NULL,
+  PRIMARY KEY(run_no, bucket)) WITHOUT ROWID;
 )sql";
 
 namespace {
@@ -62,12 +65,36 @@ PrintRun RowToRun(const sqlite::Stmt& s) {
 
 }  // namespace
 
-int64_t CustomerHash(std::string_view customer_id) {
-  const std::string h = Sha256(customer_id);
-  int64_t v;
-  std::memcpy(&v, h.data(), sizeof v);
+uint32_t PrintCustomerKey(std::string_view customer_id) {
+  // FNV-1a, then murmur3's 64-bit finalizer: fixed forever (it is stored).
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : customer_id) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return static_cast<uint32_t>(h >> 32);
+}
+
+namespace {
+
+constexpr int kBucketShift = 20;  // 4,096 buckets of a 32-bit key
+
+uint32_t LoadLe32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
 }
+
+void StoreLe32(uint32_t v, std::string& out) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+}  // namespace
 
 absl::StatusOr<std::optional<PrintRun>> ReadPrintRun(sqlite::Connection& db,
                                                      std::string_view run_id) {
@@ -163,18 +190,38 @@ PrintBatchBySeq(sqlite::Connection& db, uint64_t seq) {
   return Result(std::make_pair(s.Text(0), s.Text(1)));
 }
 
-absl::Status InsertPrintIndex(
-    sqlite::Connection& db, int64_t run_no,
-    const std::vector<std::pair<int64_t, uint64_t>>& sorted_keys) {
+absl::Status InsertPrintIndex(sqlite::Connection& db, int64_t run_no,
+                              const uint64_t* entries, size_t n) {
   ASSIGN_OR_RETURN(
       sqlite::Stmt s,
-      db.Prepare("INSERT OR IGNORE INTO print_index(run_no, customer_hash, "
-                 "batch_no) VALUES(?,?,?)"));
-  for (const auto& [hash, batch_no] : sorted_keys) {
-    s.Bind(1, run_no).Bind(2, hash).Bind(3, static_cast<int64_t>(batch_no));
+      db.Prepare("INSERT OR REPLACE INTO print_index(run_no, bucket, entries) "
+                 "VALUES(?,?,?)"));
+  std::string blob;
+  for (size_t i = 0; i < n;) {
+    const uint32_t bucket =
+        static_cast<uint32_t>(entries[i] >> 32) >> kBucketShift;
+    blob.clear();
+    for (; i < n &&
+           (static_cast<uint32_t>(entries[i] >> 32) >> kBucketShift) == bucket;
+         ++i) {
+      StoreLe32(static_cast<uint32_t>(entries[i] >> 32), blob);
+      StoreLe32(static_cast<uint32_t>(entries[i]), blob);
+    }
+    s.Bind(1, run_no).Bind(2, static_cast<int64_t>(bucket)).BindBlob(3, blob);
     RETURN_IF_ERROR(s.Run());
   }
   return absl::OkStatus();
+}
+
+size_t PrintIndexBucketEnd(const std::vector<uint64_t>& entries, size_t at) {
+  if (at >= entries.size()) return entries.size();
+  const uint32_t bucket =
+      static_cast<uint32_t>(entries[at] >> 32) >> kBucketShift;
+  while (at < entries.size() &&
+         (static_cast<uint32_t>(entries[at] >> 32) >> kBucketShift) == bucket) {
+    ++at;
+  }
+  return at;
 }
 
 absl::StatusOr<std::vector<uint64_t>> PrintBatchSeqsOf(
@@ -189,24 +236,57 @@ absl::StatusOr<std::vector<uint64_t>> PrintBatchSeqsOf(
     if (!row) break;
     run_list.emplace_back(runs.Int(0), runs.Int(1) != 0);
   }
-  const int64_t hash = CustomerHash(customer_id);
+  const uint32_t key = PrintCustomerKey(customer_id);
+  ASSIGN_OR_RETURN(sqlite::Stmt bucket,
+                   db.Prepare("SELECT entries FROM print_index WHERE "
+                              "run_no = ?1 AND bucket = ?2"));
+  ASSIGN_OR_RETURN(sqlite::Stmt batch,
+                   db.Prepare("SELECT seq FROM print_batches WHERE "
+                              "run_no = ?1 AND batch_no = ?2"));
+  // An open run is not indexed yet: every batch may hold the customer.
+  ASSIGN_OR_RETURN(sqlite::Stmt all,
+                   db.Prepare("SELECT seq FROM print_batches WHERE "
+                              "run_no = ?1"));
   for (const auto& [run_no, closed] : run_list) {
-    ASSIGN_OR_RETURN(
-        sqlite::Stmt s,
-        closed ? db.Prepare("SELECT b.seq FROM print_index i JOIN "
-                            "print_batches b ON b.run_no = i.run_no AND "
-                            "b.batch_no = i.batch_no WHERE i.run_no = ?1 AND "
-                            "i.customer_hash = ?2 ORDER BY b.seq")
-               // An open run is not indexed yet: every batch may hold it.
-               : db.Prepare("SELECT seq FROM print_batches WHERE run_no = ?1 "
-                            "AND ?2 = ?2 ORDER BY seq"));
-    s.Bind(1, run_no).Bind(2, hash);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(static_cast<uint64_t>(s.Int(0)));
+    if (!closed) {
+      all.Bind(1, run_no);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, all.Step());
+        if (!row) break;
+        out.push_back(static_cast<uint64_t>(all.Int(0)));
+      }
+      all.Reset();
+      continue;
+    }
+    bucket.Bind(1, run_no).Bind(2, static_cast<int64_t>(key >> kBucketShift));
+    ASSIGN_OR_RETURN(bool row, bucket.Step());
+    std::vector<uint32_t> batch_nos;
+    if (row) {
+      const std::string blob = bucket.Text(0);
+      const size_t n = blob.size() / 8;
+      size_t lo = 0, hi = n;  // first entry with a key >= ours
+      while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if (LoadLe32(blob.data() + 8 * mid) < key) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      for (; lo < n && LoadLe32(blob.data() + 8 * lo) == key; ++lo) {
+        batch_nos.push_back(LoadLe32(blob.data() + 8 * lo + 4));
+      }
+    }
+    bucket.Reset();
+    for (uint32_t b : batch_nos) {
+      batch.Bind(1, run_no).Bind(2, static_cast<int64_t>(b));
+      ASSIGN_OR_RETURN(bool found, batch.Step());
+      if (found) out.push_back(static_cast<uint64_t>(batch.Int(0)));
+      batch.Reset();
     }
   }
+  // Runs may have been decided at the same time: their batches interleave.
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -1,10 +1,11 @@
 // Print runs (InsertGate.CheckInsertBatch): the runs, their decided batches
 // (each body the compact encoding of daemon/audit/print_batch.h, under one
 // chained "print.batch" entry) and, once a run is closed, its per-customer
-// index: (run_no, customer hash, batch_no) keys written in key order at the
-// right edge of the B-tree, so that finding a customer's print decisions is
-// one seek per run and writing them never costs random pages while the run
-// is decided.
+// index: (32-bit customer key, batch_no) pairs in 4,096 buckets a run, one
+// row per bucket, so that finding a customer's print decisions is one row
+// per run and closing a run of ten million documents writes a few thousand
+// rows (about 8 bytes a document). A key names candidates only: the reader
+// checks the batch really holds the customer.
 #ifndef GATEKEEPER_DAEMON_STORE_PRINT_RUN_RECORDS_H_
 #define GATEKEEPER_DAEMON_STORE_PRINT_RUN_RECORDS_H_
 
@@ -25,8 +26,14 @@ namespace gatekeeper {
 // The schema of print runs (schema version 4).
 extern const char kPrintRunSchema[];
 
-// The 8-byte key a customer id is indexed under in print runs.
-int64_t CustomerHash(std::string_view customer_id);
+// The 32-bit key a customer id is indexed under in print runs (stable: it
+// is stored).
+uint32_t PrintCustomerKey(std::string_view customer_id);
+// An index entry: the key in the upper half, the batch number in the lower;
+// sorted entries are in bucket order.
+inline uint64_t PrintIndexEntry(uint32_t key, uint32_t batch_no) {
+  return (static_cast<uint64_t>(key) << 32) | batch_no;
+}
 
 absl::StatusOr<std::optional<PrintRun>> ReadPrintRun(sqlite::Connection& db,
                                                      std::string_view run_id);
@@ -48,13 +55,15 @@ absl::Status ScanPrintBatches(
 absl::StatusOr<std::optional<std::pair<std::string, std::string>>>
 PrintBatchBySeq(sqlite::Connection& db, uint64_t seq);  // (run_id, body)
 
-// Inserts index keys (customer hash, batch_no) of a run, sorted.
-absl::Status InsertPrintIndex(
-    sqlite::Connection& db, int64_t run_no,
-    const std::vector<std::pair<int64_t, uint64_t>>& sorted_keys);
+// Writes the buckets of sorted, distinct `entries[0..n)` of a run; the range
+// must hold whole buckets (see PrintIndexBucketEnd). Idempotent.
+absl::Status InsertPrintIndex(sqlite::Connection& db, int64_t run_no,
+                              const uint64_t* entries, size_t n);
+// The end of the bucket that sorted `entries[at]` is in.
+size_t PrintIndexBucketEnd(const std::vector<uint64_t>& entries, size_t at);
 
-// The seqs of the batches that may hold the customer's documents: of closed
-// runs through the index, of open runs every batch.
+// The seqs of the batches that may hold the customer's documents, sorted:
+// of closed runs through the index, of open runs every batch.
 absl::StatusOr<std::vector<uint64_t>> PrintBatchSeqsOf(
     sqlite::Connection& db, std::string_view customer_id);
 

@@ -42,6 +42,12 @@ class Stmt {
   // Runs to completion, expecting no rows, and resets the statement so that
   // the same handle can be bound and run again.
   absl::Status Run();
+  // Ends the current step (rows not read are dropped) so that the handle can
+  // be bound and stepped again.
+  void Reset() {
+    sqlite3_reset(s_);
+    bind_rc_ = SQLITE_OK;
+  }
 
   int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
   bool IsNull(int col) const {

@@ -147,9 +147,10 @@ class SqliteStore final : public Store {
       std::string_view run_id) override;
   void AppendPrintBatchAsync(PrintBatchWrite write, DecisionInputs inputs,
                              AppendDone done) override;
-  absl::StatusOr<uint64_t> ClosePrintRun(
-      std::string_view run_id, std::vector<std::pair<int64_t, uint64_t>> keys,
-      AuditDraft closed, std::string summary) override;
+  absl::StatusOr<uint64_t> ClosePrintRun(std::string_view run_id,
+                                         std::vector<uint64_t> entries,
+                                         AuditDraft closed,
+                                         std::string summary) override;
   absl::Status ScanPrintBatches(
       std::string_view run_id, uint64_t from_batch,
       const std::function<bool(uint64_t, uint64_t, std::string_view)>& fn)

@@ -82,24 +82,24 @@ void SqliteStore::AppendPrintBatchAsync(PrintBatchWrite write,
 }
 
 absl::StatusOr<uint64_t> SqliteStore::ClosePrintRun(
-    std::string_view run_id, std::vector<std::pair<int64_t, uint64_t>> keys,
-    AuditDraft closed, std::string summary) {
+    std::string_view run_id, std::vector<uint64_t> entries, AuditDraft closed,
+    std::string summary) {
   ASSIGN_OR_RETURN(std::optional<PrintRun> run, GetPrintRun(run_id));
   if (!run.has_value()) {
     return absl::NotFoundError(StrCat("print_run_id: no run ", run_id));
   }
-  // The index in pieces, so that the writer is never held long; a piece
-  // written again after a crash is ignored.
-  constexpr size_t kChunk = 50000;
-  for (size_t from = 0; from < keys.size(); from += kChunk) {
-    const std::vector<std::pair<int64_t, uint64_t>> chunk(
-        keys.begin() + static_cast<std::ptrdiff_t>(from),
-        keys.begin() +
-            static_cast<std::ptrdiff_t>(std::min(keys.size(), from + kChunk)));
+  // The index in pieces of whole buckets, so that the writer is never held
+  // long; a piece written again after a crash replaces itself.
+  constexpr size_t kChunk = 1 << 20;
+  for (size_t from = 0; from < entries.size();) {
+    const size_t to = PrintIndexBucketEnd(
+        entries, std::min(entries.size(), from + kChunk) - 1);
     absl::Status indexed = Write([&](WriteContext& w) {
-      return InsertPrintIndex(w.db(), run->run_no, chunk);
+      return InsertPrintIndex(w.db(), run->run_no, entries.data() + from,
+                              to - from);
     });
     if (!indexed.ok()) return indexed;
+    from = to;
   }
   uint64_t seq = 0;
   absl::Status closing = Write([&](WriteContext& w) -> absl::Status {

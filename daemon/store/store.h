@@ -151,7 +151,7 @@ struct PrintRun {
   uint64_t documents = 0;
   uint64_t decisions = 0;
   bool closed = false;
-  std::string summary;  // serialized v1.RunSummary once closed
+  std::string summary;      // serialized v1.RunSummary once closed
   uint64_t closed_seq = 0;  // its "print.closed" entry
 };
 
@@ -286,12 +286,14 @@ class Store : public StateView {
   virtual void AppendPrintBatchAsync(PrintBatchWrite write,
                                      DecisionInputs inputs,
                                      AppendDone done) = 0;
-  // Writes the run's per-customer index (`keys`: (CustomerHash, batch_no),
-  // sorted; in transactions of its own, idempotent) then closes the run with
-  // its `closed` entry and `summary`; returns the entry's seq.
-  virtual absl::StatusOr<uint64_t> ClosePrintRun(
-      std::string_view run_id, std::vector<std::pair<int64_t, uint64_t>> keys,
-      AuditDraft closed, std::string summary) = 0;
+  // Writes the run's per-customer index (`entries`: PrintIndexEntry of each
+  // document's customer and batch, sorted and distinct; in transactions of
+  // its own, idempotent) then closes the run with its `closed` entry and
+  // `summary`; returns the entry's seq.
+  virtual absl::StatusOr<uint64_t> ClosePrintRun(std::string_view run_id,
+                                                 std::vector<uint64_t> entries,
+                                                 AuditDraft closed,
+                                                 std::string summary) = 0;
   // Calls fn(batch_no, seq, body) for the run's batches from `from_batch` on,
   // in order, until it returns false.
   virtual absl::Status ScanPrintBatches(

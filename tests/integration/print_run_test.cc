@@ -340,6 +340,51 @@ TEST_F(PrintRunTest, ACustomersLogAndReportShowTheirPrintedDocuments) {
   EXPECT_EQ(printed, 4);  // doc-001: 2 leaflets, doc-004: 2
 }
 
+// The per-customer index of closed runs (4,096 buckets a run) and the
+// unindexed batches of open ones: a customer's query finds exactly the
+// batches holding their documents, in log order, also when runs interleave.
+TEST_F(PrintRunTest, ACustomersBatchesAreFoundInEveryRunInLogOrder) {
+  // Run A, batch 0: 3,000 customers, C-1 among them.
+  std::vector<Item> many;
+  for (int i = 0; i < 3000; ++i) {
+    many.push_back({StrCat("a-", i), StrCat("K-", i), {"leaflet-fibre"}});
+  }
+  many.push_back({"a-c1", "C-1", {"leaflet-fibre"}});
+  ASSERT_EQ(Run({OpenRequest("run-a"), BatchRequest(0, many)}).batches.size(),
+            1u);
+  // Run B, batch 0, while A is open; then A's batch 1; then B's batch 1.
+  ASSERT_EQ(Run({OpenRequest("run-b"),
+                 BatchRequest(0, {{"b-1", "C-1", {"leaflet-fibre"}}})})
+                .batches.size(),
+            1u);
+  ASSERT_EQ(Run({OpenRequest("run-a"),
+                 BatchRequest(1, {{"a-x2", "C-1", {"leaflet-power"}},
+                                  {"a-x3", "K-7", {"leaflet-power"}}})})
+                .batches.size(),
+            1u);
+  auto batch_seqs = [&](const std::string& customer) {
+    std::vector<uint64_t> seqs;
+    for (const auto& e : QueryAudit(customer)) {
+      if (e.kind() == "print.batch") seqs.push_back(e.seq());
+    }
+    return seqs;
+  };
+  const std::vector<uint64_t> open = batch_seqs("C-1");  // both runs open
+  ASSERT_EQ(open.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(open.begin(), open.end()));
+  ASSERT_TRUE(Run({OpenRequest("run-a"), CloseRequest()}).status.ok());
+  ASSERT_TRUE(Run({OpenRequest("run-b"),
+                   BatchRequest(1, {{"b-2", "K-9", {"leaflet-fibre"}}}),
+                   CloseRequest()})
+                  .status.ok());
+  EXPECT_EQ(batch_seqs("C-1"), open);       // now through the index
+  EXPECT_EQ(batch_seqs("K-7").size(), 2u);  // run A's batches 0 and 1
+  EXPECT_EQ(batch_seqs("K-9").size(), 2u);  // run A batch 0, run B batch 1
+  EXPECT_EQ(batch_seqs("K-2999").size(), 1u);
+  EXPECT_TRUE(batch_seqs("K-3000").empty());
+  EXPECT_TRUE(batch_seqs("nobody").empty());
+}
+
 TEST_F(PrintRunTest, VerifyAuditChecksEveryDecisionAgainstItsBatchEntry) {
   RunResult r = WholeRun("bill-2026-11", TwoBatches());
   ASSERT_TRUE(r.status.ok());
