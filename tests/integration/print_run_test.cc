@@ -590,6 +590,46 @@ TEST_F(PrintRunTest, AnswersOfDurableBatchesArriveBeforeAnError) {
   }
 }
 
+// A batch at the documented limits: 10,000 documents with 16 leaflets each
+// and the longest ids, about 13 MB (gRPC's default limit is 4 MB).
+TEST_F(PrintRunTest, ABatchAtItsLimitsIsAccepted) {
+  std::vector<Item> items;
+  std::vector<std::string> leaflets;
+  for (int j = 0; j < 16; ++j) {
+    leaflets.push_back(StrCat("leaflet-", j, "-", std::string(50, 'x')));
+  }
+  for (int i = 0; i < 10000; ++i) {
+    std::string doc = StrCat("doc-", i, "-");
+    doc.resize(128, 'd');
+    std::string customer = StrCat("C-", i, "-");
+    customer.resize(128, 'c');
+    items.push_back({doc, customer, leaflets});
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  auto stub = v1::InsertGate::NewStub(grpc::CreateCustomChannel(
+      daemon_->address(), grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto stream = stub->CheckInsertBatch(&ctx);
+  ASSERT_TRUE(stream->Write(OpenRequest("bill-big")));
+  ASSERT_TRUE(stream->Write(BatchRequest(0, items)));
+  ASSERT_TRUE(stream->Write(CloseRequest()));
+  stream->WritesDone();
+  v1::InsertBatchResponse resp;
+  uint64_t documents = 0, decisions = 0;
+  while (stream->Read(&resp)) {
+    if (resp.has_summary()) {
+      documents = resp.summary().documents();
+      decisions = resp.summary().decisions();
+    }
+  }
+  grpc::Status s = stream->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(documents, 10000u);
+  EXPECT_EQ(decisions, 160000u);
+}
+
 TEST_F(PrintRunTest, StreamErrorsAreNamed) {
   RunResult no_open = Run({BatchRequest(0, TwoBatches()[0])});
   EXPECT_EQ(no_open.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
