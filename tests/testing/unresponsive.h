@@ -11,7 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
 
 namespace gatekeeper::testing {
 
@@ -48,8 +52,20 @@ class RefusingPort {
 // accepts connections but answers nothing.
 class Stopped {
  public:
+  // Returns once the process is stopped: SIGSTOP is delivered
+  // asynchronously, and a process that still runs for a moment would answer
+  // the next call (seen on a loaded CI machine).
   explicit Stopped(pid_t pid) : pid_(pid) {
     EXPECT_EQ(::kill(pid_, SIGSTOP), 0);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!IsStopped(pid_)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "process " << pid_ << " did not stop";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   ~Stopped() { Resume(); }
   Stopped(const Stopped&) = delete;
@@ -60,6 +76,17 @@ class Stopped {
   }
 
  private:
+  // The state field of /proc/PID/stat (after the parenthesised command name)
+  // is 'T' for a process stopped by a signal.
+  static bool IsStopped(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    return close != std::string::npos && close + 2 < stat.size() &&
+           stat[close + 2] == 'T';
+  }
+
   pid_t pid_;
 };
 
