@@ -314,8 +314,8 @@ void RemoveDatabase(const std::string& path) {
   }
 }
 
-// Blocks the stop signals before gRPC (or the store) starts threads, so that
-// only the sigwait in Serve receives them.
+}  // namespace
+
 sigset_t BlockStopSignals() {
   sigset_t stop;
   sigemptyset(&stop);
@@ -326,8 +326,6 @@ sigset_t BlockStopSignals() {
   return stop;
 }
 
-// Serves `service` on 127.0.0.1:0 until a signal of `stop`; `name` starts
-// the lines it prints.
 int Serve(grpc::Service* service, const char* name, const sigset_t& stop) {
   grpc::ServerBuilder builder;
   int port = 0;
@@ -347,8 +345,6 @@ int Serve(grpc::Service* service, const char* name, const sigset_t& stop) {
   server->Wait();
   return 0;
 }
-
-}  // namespace
 
 int ServeEcho() {
   const sigset_t stop = BlockStopSignals();

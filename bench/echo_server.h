@@ -24,9 +24,20 @@
 #ifndef GATEKEEPER_BENCH_ECHO_SERVER_H_
 #define GATEKEEPER_BENCH_ECHO_SERVER_H_
 
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
 #include <string>
 
 namespace gatekeeper::bench {
+
+// Blocks SIGTERM and SIGINT before gRPC (or a store) starts threads, so that
+// only the sigwait in Serve receives them, and ignores SIGPIPE. Returns them.
+sigset_t BlockStopSignals();
+// Serves `service` on 127.0.0.1:0 until a signal of `stop`, having printed
+// "<name>: listening on 127.0.0.1:PORT"; returns the exit code. Also used by
+// gkprintbench's reference server (print_reference.h).
+int Serve(grpc::Service* service, const char* name, const sigset_t& stop);
 
 // Each returns the process exit code.
 int ServeEcho();

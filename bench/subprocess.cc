@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,6 +215,116 @@ std::vector<Subprocess::ThreadCpu> Subprocess::ThreadsCpu() const {
     out.push_back(std::move(t));
   }
   return out;
+}
+
+absl::StatusOr<Completed> RunToCompletion(
+    const std::vector<std::string>& argv, const std::string& stdout_path,
+    const std::string& stderr_path,
+    const std::function<void(pid_t, double)>& sample,
+    const std::atomic<bool>* interrupted) {
+  if (argv.empty()) return absl::InvalidArgumentError("empty argv");
+  if (::access(argv[0].c_str(), X_OK) != 0) {
+    return absl::NotFoundError(
+        StrCat(argv[0], ": not executable: ", std::strerror(errno)));
+  }
+  // Everything the child needs is prepared before fork: after it, only
+  // async-signal-safe calls (the caller may run threads).
+  std::vector<char*> cargv;
+  for (const std::string& a : argv)
+    cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  const int in_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int out_fd = ::open(stdout_path.c_str(),
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int err_fd = ::open(stderr_path.c_str(),
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const auto close_all = [&] {
+    for (int fd : {in_fd, out_fd, err_fd}) {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  if (in_fd < 0 || out_fd < 0 || err_fd < 0) {
+    const std::string why = std::strerror(errno);
+    close_all();
+    return absl::UnavailableError(
+        StrCat("cannot open ", stdout_path, " or ", stderr_path, ": ", why));
+  }
+  const pid_t parent = ::getpid();
+  const Clock::time_point t0 = Clock::now();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    close_all();
+    return absl::UnavailableError(StrCat("fork: ", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);
+    ::dup2(in_fd, STDIN_FILENO);
+    ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    ::execv(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  close_all();
+  bool terminated = false;
+  while (true) {
+    // Exited? (WNOWAIT: not reaped yet, so the pid stays this child's while
+    // `sample` reads its /proc files.)
+    siginfo_t info{};
+    const int r = ::waitid(P_PID, static_cast<id_t>(pid), &info,
+                           WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && info.si_pid == pid) break;
+    if (r < 0 && errno != EINTR) break;
+    if (sample) {
+      sample(pid, std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    if (interrupted != nullptr && interrupted->load() && !terminated) {
+      ::kill(pid, SIGTERM);
+      terminated = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  int status = 0;
+  rusage ru{};
+  pid_t reaped;
+  do {
+    reaped = ::wait4(pid, &status, 0, &ru);
+  } while (reaped < 0 && errno == EINTR);
+  Completed out;
+  out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (reaped != pid) {
+    return absl::InternalError(StrCat("wait4: ", std::strerror(errno)));
+  }
+  out.exit = DescribeWait(status);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  out.user_seconds = static_cast<double>(ru.ru_utime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec) / 1e6;
+  out.system_seconds = static_cast<double>(ru.ru_stime.tv_sec) +
+                       static_cast<double>(ru.ru_stime.tv_usec) / 1e6;
+  out.max_rss_kib = static_cast<uint64_t>(ru.ru_maxrss);
+  return out;
+}
+
+uint64_t ProcStatusKib(pid_t pid, const std::string& field) {
+  std::ifstream in(StrCat("/proc/", pid, "/status"));
+  std::string line;
+  const std::string prefix = field + ":";
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) {
+      return std::strtoull(line.c_str() + prefix.size(), nullptr, 10);
+    }
+  }
+  return 0;
+}
+
+uint64_t ProcReadChars(pid_t pid) {
+  std::ifstream in(StrCat("/proc/", pid, "/io"));
+  std::string key;
+  uint64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "rchar:") return value;
+  }
+  return 0;
 }
 
 SystemCpu SystemCpuSeconds() {

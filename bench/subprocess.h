@@ -1,12 +1,17 @@
-// Child processes of gkbench (the daemon and the echo server): started with
-// fork/exec, stdout on a pipe whose first line names the listening address,
-// stopped with SIGTERM. Every wait is bounded. Not thread-safe; one owner.
+// Child processes of gkbench and gkprintbench. Servers (the daemon, the echo
+// and reference servers): started with fork/exec, stdout on a pipe whose first
+// line names the listening address, stopped with SIGTERM; every wait is
+// bounded. Clients (print-gate): run to completion with their resource usage.
+// Not thread-safe; one owner.
 #ifndef GATEKEEPER_BENCH_SUBPROCESS_H_
 #define GATEKEEPER_BENCH_SUBPROCESS_H_
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +60,33 @@ class Subprocess {
   std::string address_;
   std::string exit_;
 };
+
+// A child run to completion.
+struct Completed {
+  std::string exit;    // "exited 0", "killed by signal 9", ...
+  int exit_code = -1;  // -1 unless it exited
+  double seconds = 0;  // from fork to exit
+  double user_seconds = 0, system_seconds = 0;
+  uint64_t max_rss_kib = 0;  // its peak resident size (ru_maxrss)
+};
+
+// Runs argv[0] with argv, stdout and stderr to the files named (truncated),
+// and waits for it to exit. While it runs, `sample(pid, seconds since the
+// fork)` is called every 10 ms on this thread (may be empty; the pid is not
+// reaped before the last call). When `*interrupted` turns true the child gets
+// SIGTERM. The child gets SIGTERM if the caller dies (PR_SET_PDEATHSIG).
+absl::StatusOr<Completed> RunToCompletion(
+    const std::vector<std::string>& argv, const std::string& stdout_path,
+    const std::string& stderr_path,
+    const std::function<void(pid_t, double)>& sample,
+    const std::atomic<bool>* interrupted);
+
+// A "Name:   123 kB" field of /proc/PID/status in KiB (VmRSS, VmHWM), or 0.
+uint64_t ProcStatusKib(pid_t pid, const std::string& field);
+
+// Bytes the process has read through read(2) and the like so far (rchar of
+// /proc/PID/io), or 0 when unreadable.
+uint64_t ProcReadChars(pid_t pid);
 
 // CPU seconds of the whole machine so far, from /proc/stat: busy (user,
 // system, irq; not idle, iowait or steal) and stolen by the hypervisor.
