@@ -1,6 +1,7 @@
 #include "daemon/store/consent_records.h"
 
 #include <map>
+#include <span>
 
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
@@ -296,33 +297,86 @@ absl::StatusOr<std::vector<ConsentFact>> ConsentFactsOfPhone(
   return ReadFacts(s);
 }
 
+namespace {
+
+// Rows of the consents table, their strings copied into one buffer, so that
+// the index adds them a batch at a time (and looks ahead in the batch).
+class RowBatch {
+ public:
+  static constexpr size_t kRows = 4096;
+
+  void Clear() {
+    text_.clear();
+    rows_.clear();
+    offsets_.clear();
+  }
+  bool full() const { return rows_.size() == kRows; }
+  void Add(const sqlite::Stmt& s) {
+    ConsentIndex::Row row;
+    row.consent_id = Copy(s.TextView(0));
+    row.customer_id = Copy(s.TextView(1));
+    row.phone_pseudonym = Copy(s.TextView(2));
+    row.collected_at = s.Int(3);
+    row.expires_at = s.IsNull(4) ? 0 : s.Int(4);
+    row.state = static_cast<v1::ConsentState>(s.Int(5));
+    row.purpose = static_cast<v1::Purpose>(s.Int(6));
+    row.company_id = Copy(s.TextView(7));
+    row.phone_masked = Copy(s.TextView(8));  // used with a number only
+    rows_.push_back(row);
+  }
+  // The rows, their views pointing into the buffer (which no longer moves).
+  std::span<const ConsentIndex::Row> Rows() {
+    size_t next = 0;
+    for (ConsentIndex::Row& row : rows_) {
+      for (std::string_view* v :
+           {&row.consent_id, &row.customer_id, &row.phone_pseudonym,
+            &row.company_id, &row.phone_masked}) {
+        *v = std::string_view(text_.data() + offsets_[next++], v->size());
+      }
+    }
+    return rows_;
+  }
+
+ private:
+  // Appends the bytes. Only the size of the view returned is kept: Rows()
+  // points it into the buffer.
+  std::string_view Copy(std::string_view bytes) {
+    offsets_.push_back(text_.size());
+    text_.append(bytes);
+    return bytes;
+  }
+
+  std::string text_;
+  std::vector<ConsentIndex::Row> rows_;
+  std::vector<size_t> offsets_;  // of each view, in Rows()' order
+};
+
+}  // namespace
+
 absl::Status LoadConsentIndex(sqlite::Connection& db, ConsentIndex& index) {
+  {
+    // Consents are never deleted: the largest rowid is their number.
+    ASSIGN_OR_RETURN(sqlite::Stmt n,
+                     db.Prepare("SELECT max(rowid) FROM consents"));
+    ASSIGN_OR_RETURN(bool row, n.Step());
+    if (row && !n.IsNull(0)) index.Reserve(static_cast<size_t>(n.Int(0)));
+  }
   ASSIGN_OR_RETURN(
       sqlite::Stmt s,
       db.Prepare("SELECT consent_id, customer_id, phone_hmac, "
                  "collected_at, expires_at, state, purpose, company_id, "
                  "phone_masked FROM consents"));
-  std::vector<ConsentIndex::Change> changes;
+  RowBatch batch;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    ConsentIndex::Change c{{}, /*only_state=*/false};
-    c.entry.fact.consent_id = s.Text(0);
-    c.entry.fact.customer_id = s.Text(1);
-    c.entry.fact.phone_pseudonym = s.Text(2);
-    c.entry.fact.collected_at = s.Int(3);
-    c.entry.fact.expires_at = s.IsNull(4) ? 0 : s.Int(4);
-    c.entry.fact.state = static_cast<v1::ConsentState>(s.Int(5));
-    c.entry.purpose = static_cast<v1::Purpose>(s.Int(6));
-    c.entry.company_id = s.Text(7);
-    if (!c.entry.fact.phone_pseudonym.empty()) c.phone_masked = s.Text(8);
-    changes.push_back(std::move(c));
-    if (changes.size() == 100000) {
-      index.Apply(changes);
-      changes.clear();
+    batch.Add(s);
+    if (batch.full()) {
+      index.Load(batch.Rows());
+      batch.Clear();
     }
   }
-  index.Apply(changes);
+  index.Load(batch.Rows());
   return absl::OkStatus();
 }
 

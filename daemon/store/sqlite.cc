@@ -85,12 +85,14 @@ absl::Status Stmt::Run() {
   return absl::OkStatus();
 }
 
-std::string Stmt::Text(int col) const {
+std::string Stmt::Text(int col) const { return std::string(TextView(col)); }
+
+std::string_view Stmt::TextView(int col) const {
   const void* p = sqlite3_column_blob(s_, col);
   const int n = sqlite3_column_bytes(s_, col);
-  return p == nullptr
-             ? std::string()
-             : std::string(static_cast<const char*>(p), static_cast<size_t>(n));
+  return p == nullptr ? std::string_view()
+                      : std::string_view(static_cast<const char*>(p),
+                                         static_cast<size_t>(n));
 }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(

@@ -54,6 +54,8 @@ class Stmt {
     return sqlite3_column_type(s_, col) == SQLITE_NULL;
   }
   std::string Text(int col) const;
+  // The same bytes without a copy: valid until the next Step or reset.
+  std::string_view TextView(int col) const;
 
  private:
   Stmt& Bound(int rc);
