@@ -92,9 +92,22 @@ CsvReader::Result CsvReader::Fail(std::string what, bool fatal) {
 }
 
 CsvReader::Result CsvReader::Next(std::vector<std::string>& fields) {
-  fields.clear();
+  // The caller's strings are reused (their capacity kept) and the vector
+  // trimmed to the record's fields at the end: no allocation per field once
+  // the fields have grown to their usual size.
+  size_t count = 0;
+  const auto finish = [&] { fields.resize(count); };
+  const auto next_field = [&]() -> std::string& {
+    if (count == fields.size()) fields.emplace_back();
+    std::string& f = fields[count++];
+    f.clear();
+    return f;
+  };
   fields_ = &fields;
-  if (fatal_) return Result::kError;
+  if (fatal_) {
+    fields.clear();
+    return Result::kError;
+  }
   if (at_start_) {
     at_start_ = false;
     if (Peek() == 0xef && len_ - pos_ >= 3 &&
@@ -125,6 +138,7 @@ CsvReader::Result CsvReader::Next(std::vector<std::string>& fields) {
   }
   record_line_ = line_;
   if (Peek() < 0) {
+    fields.clear();
     if (read_failed_) return Fail("read error", true);
     return Result::kEnd;
   }
@@ -134,11 +148,10 @@ CsvReader::Result CsvReader::Next(std::vector<std::string>& fields) {
                     " bytes (an unterminated quote?)",
                 true);
   };
-  fields.emplace_back();
   int c;
   for (;;) {  // one field per iteration
-    std::string& field = fields.back();
-    const std::string field_no = std::to_string(fields.size());
+    std::string& field = next_field();
+    const auto field_no = [&] { return std::to_string(count); };
     c = Peek();
     if (c == '"') {
       Advance();
@@ -147,7 +160,7 @@ CsvReader::Result CsvReader::Next(std::vector<std::string>& fields) {
         c = Peek();
         if (c < 0) {
           if (read_failed_) return Fail("read error", true);
-          return Fail("unterminated quoted field (field " + field_no +
+          return Fail("unterminated quoted field (field " + field_no() +
                           ", opened on line " + std::to_string(opened_on) + ")",
                       true);
         }
@@ -163,24 +176,36 @@ CsvReader::Result CsvReader::Next(std::vector<std::string>& fields) {
       }
       c = Peek();
       if (c >= 0 && c != ',' && c != '\n' && c != '\r') {
-        return Fail("character after the closing quote of field " + field_no,
+        return Fail("character after the closing quote of field " + field_no(),
                     false);
       }
     } else {
-      while (c >= 0 && c != ',' && c != '\n' && c != '\r') {
-        if (c == '"') {
-          return Fail("quote inside unquoted field " + field_no, false);
+      // An unquoted field: the bytes up to the next delimiter in the buffer
+      // appended at once, the buffer refilled as often as it runs out.
+      for (;;) {
+        if (c < 0) break;
+        const char* begin = buf_.data() + pos_;
+        const char* end = buf_.data() + len_;
+        const char* p = begin;
+        while (p != end && *p != ',' && *p != '\n' && *p != '\r' && *p != '"') {
+          ++p;
         }
-        Advance();
-        field.push_back(static_cast<char>(c));
-        if (++bytes > max_record_bytes_) return too_long();
+        const auto n = static_cast<size_t>(p - begin);
+        bytes += n;
+        if (bytes > max_record_bytes_) return too_long();
+        field.append(begin, n);
+        pos_ += n;
         c = Peek();
+        if (c == '"') {
+          return Fail("quote inside unquoted field " + field_no(), false);
+        }
+        if (p != end) break;  // at a delimiter (or c < 0 after a refill)
       }
     }
     if (c != ',') break;
     Advance();
-    fields.emplace_back();
   }
+  finish();
   if (c == '\r') {
     Advance();
     if (Peek() != '\n') {

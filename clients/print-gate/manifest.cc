@@ -5,23 +5,36 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <unordered_set>
 #include <utility>
 
 namespace printgate {
 namespace {
 
-bool IsAsciiAlnum(char c) {
+constexpr bool IsAsciiAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9');
 }
 
+// The characters an id may hold: ASCII letters and digits, and `punct`.
+struct IdChars {
+  explicit constexpr IdChars(std::string_view punct) {
+    for (int c = 0; c < 256; ++c) {
+      allowed[c] = IsAsciiAlnum(static_cast<char>(c));
+    }
+    for (char c : punct) allowed[static_cast<unsigned char>(c)] = true;
+  }
+  bool allowed[256] = {};
+};
+
+constexpr IdChars kDocumentIdChars("._:/-");
+constexpr IdChars kCampaignIdChars("._-");
+
 std::string CheckIdChars(std::string_view field, std::string_view id,
-                         size_t max, std::string_view allowed_punct,
+                         size_t max, const IdChars& chars,
                          std::string_view class_name) {
   if (id.empty()) return std::string(field) + " is empty";
   for (char c : id) {
-    if (!IsAsciiAlnum(c) && allowed_punct.find(c) == std::string_view::npos) {
+    if (!chars.allowed[static_cast<unsigned char>(c)]) {
       return std::string(field) + " " + Quoted(id) + " may only contain " +
              std::string(class_name);
     }
@@ -82,7 +95,7 @@ std::string Quoted(std::string_view value) {
 }
 
 std::string CheckDocumentId(std::string_view field, std::string_view id) {
-  return CheckIdChars(field, id, 128, "._:/-", "[A-Za-z0-9._:/-]");
+  return CheckIdChars(field, id, 128, kDocumentIdChars, "[A-Za-z0-9._:/-]");
 }
 
 std::string CheckCustomerId(std::string_view field, std::string_view id) {
@@ -100,11 +113,11 @@ std::string CheckCustomerId(std::string_view field, std::string_view id) {
 }
 
 std::string CheckCampaignId(std::string_view field, std::string_view id) {
-  return CheckIdChars(field, id, 64, "._-", "[A-Za-z0-9._-]");
+  return CheckIdChars(field, id, 64, kCampaignIdChars, "[A-Za-z0-9._-]");
 }
 
 std::string CheckRunId(std::string_view field, std::string_view id) {
-  return CheckIdChars(field, id, 64, "._-", "[A-Za-z0-9._-]");
+  return CheckIdChars(field, id, 64, kCampaignIdChars, "[A-Za-z0-9._-]");
 }
 
 std::string SplitCodes(std::string_view field_name, std::string_view field,
@@ -127,12 +140,14 @@ std::string SplitCodes(std::string_view field_name, std::string_view field,
     if (end == field.size()) break;
     start = end + 1;
   }
-  if (unique && codes->size() > 1) {
-    std::unordered_set<std::string_view> seen;
-    for (const std::string& c : *codes) {
-      if (!seen.insert(c).second) {
-        return std::string(field_name) + ": code " + Quoted(c) +
-               " is named twice";
+  if (unique) {
+    // A row names a few codes: comparing each pair costs less than a set.
+    for (size_t i = 1; i < codes->size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if ((*codes)[i] == (*codes)[j]) {
+          return std::string(field_name) + ": code " + Quoted((*codes)[i]) +
+                 " is named twice";
+        }
       }
     }
   }
@@ -216,24 +231,24 @@ RowResult CsvTable::Next(std::vector<std::string>& fields,
 
 RowResult NextManifestRow(CsvTable& table, ManifestRow* row,
                           RowProblem* problem) {
-  std::vector<std::string> fields;
+  std::vector<std::string>& fields = table.scratch();
   const RowResult r = table.Next(fields, problem);
   if (r == RowResult::kBad) KeepIds(fields, true, problem);
   if (r != RowResult::kRow) return r;
-  ManifestRow out;
-  out.line = table.line();
+  // Filled in place: a caller reading into the same row again reuses its
+  // strings.
+  row->line = table.line();
   std::string bad = CheckDocumentId("document_id", fields[0]);
   if (bad.empty()) bad = CheckCustomerId("customer_id", fields[1]);
   if (bad.empty())
-    bad = SplitCodes("insert_codes", fields[2], true, &out.codes);
+    bad = SplitCodes("insert_codes", fields[2], true, &row->codes);
   if (!bad.empty()) {
-    *problem = Problem(out.line, std::move(bad));
+    *problem = Problem(row->line, std::move(bad));
     KeepIds(fields, true, problem);
     return RowResult::kBad;
   }
-  out.document_id = std::move(fields[0]);
-  out.customer_id = std::move(fields[1]);
-  *row = std::move(out);
+  row->document_id.assign(fields[0]);
+  row->customer_id.assign(fields[1]);
   return RowResult::kRow;
 }
 

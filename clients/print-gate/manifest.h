@@ -62,6 +62,9 @@ class CsvTable {
   // holds the record when it was read whole, and is empty otherwise.
   RowResult Next(std::vector<std::string>& fields, RowProblem* problem);
 
+  // A vector for Next's fields that keeps its strings' capacity between rows.
+  std::vector<std::string>& scratch() { return scratch_; }
+
   const std::string& path() const { return path_; }
   // The line the last record began on.
   uint64_t line() const { return reader_.line(); }
@@ -73,6 +76,7 @@ class CsvTable {
   std::string path_;
   CsvReader reader_;
   size_t columns_ = 0;
+  std::vector<std::string> scratch_;
 };
 
 struct ManifestRow {

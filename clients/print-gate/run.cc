@@ -416,6 +416,9 @@ void Run::OnSummary(const v1::RunSummary& s) {
 }
 
 void Run::SendLoop(uint64_t batch_no) {
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 256 * 1024;
+  arena_options.max_block_size = 1024 * 1024;
   try {
     for (;; ++batch_no) {
       auto b = std::make_shared<Batch>();
@@ -429,7 +432,12 @@ void Run::SendLoop(uint64_t batch_no) {
         if (b->rows == 0) break;  // the end; its malformed rows, if any
         ++outstanding_;
       }
-      v1::InsertBatchRequest req;
+      // The request's items and strings in one arena: a batch is a few
+      // thousand of them, each a separate allocation otherwise.
+      google::protobuf::Arena arena(arena_options);
+      auto& req =
+          *google::protobuf::Arena::CreateMessage<v1::InsertBatchRequest>(
+              &arena);
       v1::InsertBatch* batch = req.mutable_batch();
       batch->set_batch_no(batch_no);
       for (const Entry& e : b->entries) {
@@ -536,8 +544,17 @@ int Run::Execute() {
   bool opened = false;
   uint64_t replayed = 0;
   try {
-    v1::InsertBatchResponse resp;
-    while (stream_->Read(&resp)) {
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.start_block_size = 256 * 1024;
+    arena_options.max_block_size = 1024 * 1024;
+    for (;;) {
+      // Each answer parsed into an arena of its own: a batch's decisions
+      // are thousands of messages and strings, freed at once.
+      google::protobuf::Arena arena(arena_options);
+      auto& resp =
+          *google::protobuf::Arena::CreateMessage<v1::InsertBatchResponse>(
+              &arena);
+      if (!stream_->Read(&resp)) break;
       watchdog_->Kick();
       if (resp.has_batch() && !opened) {
         if (!resp.batch().replayed()) {
