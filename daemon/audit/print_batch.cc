@@ -1,5 +1,6 @@
 #include "daemon/audit/print_batch.h"
 
+#include <bit>
 #include <unordered_map>
 
 #include "absl/status/status.h"
@@ -68,6 +69,14 @@ class Reader {
   bool ok_ = true;
 };
 
+// Appends the bytes of `hex`, lowercase hex digits (IsLowerHex).
+void AppendLowerHexBytes(std::string_view hex, std::string& out) {
+  const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  }
+}
+
 bool IsLowerHex(std::string_view s) {
   for (char c : s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
@@ -80,13 +89,15 @@ bool IsLowerHex(std::string_view s) {
 uint32_t AllowMask() { return 1u << v1::REASON_CONSENT_ON_RECORD; }
 
 std::string EncodePrintBatch(const std::vector<DocumentVerdicts>& docs) {
+  // Each decision's campaign as its index in the table, found once.
   std::unordered_map<std::string_view, uint64_t> index;
   std::vector<std::string_view> campaigns;
+  std::vector<uint64_t> decision_campaign;
   for (const DocumentVerdicts& d : docs) {
     for (const CampaignVerdict& c : d.campaigns) {
-      if (index.emplace(c.campaign_id, campaigns.size()).second) {
-        campaigns.push_back(c.campaign_id);
-      }
+      auto [it, added] = index.emplace(c.campaign_id, campaigns.size());
+      if (added) campaigns.push_back(c.campaign_id);
+      decision_campaign.push_back(it->second);
     }
   }
   std::string out;
@@ -95,12 +106,13 @@ std::string EncodePrintBatch(const std::vector<DocumentVerdicts>& docs) {
   PutVarint(out, campaigns.size());
   for (std::string_view c : campaigns) PutString(out, c);
   PutVarint(out, docs.size());
+  size_t decision = 0;
   for (const DocumentVerdicts& d : docs) {
     PutString(out, d.document_id);
     PutString(out, d.customer_id);
     PutVarint(out, d.campaigns.size());
     for (const CampaignVerdict& c : d.campaigns) {
-      PutVarint(out, index[c.campaign_id]);
+      PutVarint(out, decision_campaign[decision++]);
       PutVarint(out, c.reasons);
       const std::string_view id = c.consent_id;
       const std::string_view hex =
@@ -112,7 +124,7 @@ std::string EncodePrintBatch(const std::vector<DocumentVerdicts>& docs) {
         out.push_back(static_cast<char>(kNoConsent));
       } else if (!hex.empty() && IsLowerHex(hex)) {
         out.push_back(static_cast<char>(kBinaryConsent));
-        out.append(*FromHex(hex));
+        AppendLowerHexBytes(hex, out);
       } else {
         out.push_back(static_cast<char>(kTextConsent));
         PutString(out, id);
@@ -167,12 +179,13 @@ absl::StatusOr<std::vector<DocumentVerdicts>> DecodePrintBatch(
   return docs;
 }
 
-std::string ReasonNames(uint32_t reasons) {
-  std::string out;
+void AppendReasonNames(uint32_t reasons, std::string& out) {
   constexpr std::string_view kPrefix = "REASON_";
-  for (int r = 0; r < 32; ++r) {
-    if ((reasons & (1u << r)) == 0) continue;
-    if (!out.empty()) out.push_back(';');
+  bool first = true;
+  for (uint32_t rest = reasons; rest != 0; rest &= rest - 1) {
+    const int r = std::countr_zero(rest);
+    if (!first) out.push_back(';');
+    first = false;
     const std::string& name = v1::Reason_Name(static_cast<v1::Reason>(r));
     if (name.empty()) {
       out.append(std::to_string(r));
@@ -180,6 +193,11 @@ std::string ReasonNames(uint32_t reasons) {
       out.append(std::string_view(name).substr(kPrefix.size()));
     }
   }
+}
+
+std::string ReasonNames(uint32_t reasons) {
+  std::string out;
+  AppendReasonNames(reasons, out);
   return out;
 }
 
@@ -191,7 +209,7 @@ void AppendDecisionLines(const DocumentVerdicts& doc, std::string& out) {
     out.push_back('\t');
     out.append(c.campaign_id);
     out.append(IsAllow(c.reasons) ? "\tALLOW\t" : "\tBLOCK\t");
-    out.append(ReasonNames(c.reasons));
+    AppendReasonNames(c.reasons, out);
     out.push_back('\n');
   }
 }

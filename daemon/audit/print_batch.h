@@ -56,6 +56,8 @@ void AppendDecisionLines(const DocumentVerdicts& doc, std::string& out);
 
 // "NO_CONSENT;CONSENT_WITHDRAWN" for a bitmask.
 std::string ReasonNames(uint32_t reasons);
+// The same, appended to `out`.
+void AppendReasonNames(uint32_t reasons, std::string& out);
 
 // Calls fn(r) for each reason code r set in the bitmask, in ascending order.
 template <typename Fn>

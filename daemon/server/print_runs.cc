@@ -65,20 +65,13 @@ class DocumentDecider {
     CampaignVerdict v;
     v.campaign_id = campaign_id;
     absl::Status error;
-    std::shared_ptr<const v1::Campaign> campaign =
-        CampaignOf(campaign_id, &error);
-    std::vector<ConsentFact> consents;
+    const v1::Campaign* campaign = CampaignOf(campaign_id, &error);
+    const std::vector<ConsentFact>* consents = &kNoConsents;
     if (error.ok() && campaign != nullptr) {
-      auto facts = state_.ConsentsOfCustomer(customer_id, v1::PURPOSE_AD_INSERT,
-                                             campaign->company_id());
-      if (facts.ok()) {
-        consents = *std::move(facts);
-      } else {
-        error = facts.status();
-      }
+      consents = ConsentsOf(customer_id, campaign->company_id(), &error);
     }
     const policy::Outcome o =
-        error.ok() ? policy::DecideInsert(campaign.get(), consents, now_)
+        error.ok() ? policy::DecideInsert(campaign, *consents, now_)
                    : policy::InternalError(std::string(error.message()));
     for (v1::Reason r : o.reasons) v.reasons |= 1u << r;
     v.consent_id = o.consent_id;
@@ -86,27 +79,53 @@ class DocumentDecider {
   }
 
  private:
-  std::shared_ptr<const v1::Campaign> CampaignOf(const std::string& id,
-                                                 absl::Status* error) {
+  static inline const std::vector<ConsentFact> kNoConsents;
+
+  // The customer's AD_INSERT consents for the company. The last answer is
+  // kept: a document's leaflets are mostly of one company, asked in a row.
+  const std::vector<ConsentFact>* ConsentsOf(std::string_view customer_id,
+                                             const std::string& company_id,
+                                             absl::Status* error) {
+    if (has_last_ && last_customer_ == customer_id &&
+        last_company_ == company_id) {
+      return &last_consents_;
+    }
+    has_last_ = false;
+    auto facts = state_.ConsentsOfCustomer(customer_id, v1::PURPOSE_AD_INSERT,
+                                           company_id);
+    if (!facts.ok()) {
+      *error = facts.status();
+      return &kNoConsents;
+    }
+    last_consents_ = *std::move(facts);
+    last_customer_.assign(customer_id);
+    last_company_ = company_id;
+    has_last_ = true;
+    return &last_consents_;
+  }
+
+  // The campaign (nullptr: unknown), kept for the decider's life.
+  const v1::Campaign* CampaignOf(const std::string& id, absl::Status* error) {
     auto it = campaigns_.find(id);
-    if (it != campaigns_.end()) return it->second;
+    if (it != campaigns_.end()) return it->second.get();
     auto c = state_.GetCampaign(id);
     if (!c.ok()) {
       *error = c.status();
       return nullptr;
     }
-    campaigns_.emplace(id, *c);
-    return *c;
+    return campaigns_.emplace(id, *std::move(c)).first->second.get();
   }
 
   StateView& state_;
   const Micros now_;
   std::unordered_map<std::string, std::shared_ptr<const v1::Campaign>>
       campaigns_;
+  bool has_last_ = false;
+  std::string last_customer_, last_company_;
+  std::vector<ConsentFact> last_consents_;
 };
 
-v1::DocumentDecision ToAnswer(const DocumentVerdicts& d) {
-  v1::DocumentDecision out;
+void ToAnswer(const DocumentVerdicts& d, v1::DocumentDecision& out) {
   out.set_document_id(d.document_id);
   out.set_customer_id(d.customer_id);
   for (const CampaignVerdict& c : d.campaigns) {
@@ -119,7 +138,6 @@ v1::DocumentDecision ToAnswer(const DocumentVerdicts& d) {
     ForEachReason(c.reasons,
                   [&](int r) { b->add_reasons(static_cast<v1::Reason>(r)); });
   }
-  return out;
 }
 
 std::string ReasonKey(int reason) {
@@ -139,6 +157,7 @@ struct BatchJob {
   std::vector<uint64_t> index_entries;  // PrintIndexEntry per document
   uint64_t state_version = 0;
   int attempts = 0;
+  bool decided = false;  // guarded by the run's mu
   std::function<void(absl::StatusOr<v1::BatchDecided>)> done;
 };
 
@@ -156,8 +175,10 @@ struct PrintRuns::Run {
   // Accepted (decided or in the queue), guarded by mu:
   uint64_t next_accepted = 0;
   absl::flat_hash_set<uint64_t> doc_hashes;
-  std::deque<std::shared_ptr<BatchJob>> queue;  // front: being appended
-  bool broken = false;  // a store error: rebuild from the store
+  // In the order accepted; decided concurrently, appended from the front.
+  std::deque<std::shared_ptr<BatchJob>> queue;
+  bool appending = false;  // the front job is being appended
+  bool broken = false;     // a store error: rebuild from the store
   // A reprint run: the original run's document hashes.
   absl::flat_hash_set<uint64_t> original_docs;
 };
@@ -242,7 +263,7 @@ absl::Status PrintRuns::Replay(
         b.set_replayed(true);
         std::string lines;
         for (const DocumentVerdicts& d : *docs) {
-          *b.add_documents() = ToAnswer(d);
+          ToAnswer(d, *b.add_documents());
           AppendDecisionLines(d, lines);
         }
         b.set_batch_sha256(ToHex(Sha256(lines)));
@@ -342,7 +363,8 @@ absl::StatusOr<v1::RunOpened> PrintRuns::Open(
 
 void PrintRuns::DecideBatch(
     const std::string& run_id, v1::InsertBatch batch,
-    std::function<void(absl::StatusOr<v1::BatchDecided>)> done) {
+    std::function<void(absl::StatusOr<v1::BatchDecided>)> done,
+    const std::function<void()>& accepted) {
   std::shared_ptr<Run> run;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -359,6 +381,7 @@ void PrintRuns::DecideBatch(
         "batches[", batch_no, "].items: 1 to ", kMaxItems, " items a batch")));
   }
   // Checked before anything is accepted: a bad batch changes nothing.
+  std::shared_ptr<BatchJob> job;
   std::vector<uint64_t> hashes;
   hashes.reserve(static_cast<size_t>(batch.items_size()));
   {
@@ -425,19 +448,26 @@ void PrintRuns::DecideBatch(
     }
     for (uint64_t h : hashes) run->doc_hashes.insert(h);
     ++run->next_accepted;
+    // Queued in the order accepted, whatever order the deciding ends in.
+    job = std::make_shared<BatchJob>();
+    job->batch = std::move(batch);
+    job->done = std::move(done);
+    run->queue.push_back(job);
   }
-  auto job = std::make_shared<BatchJob>();
-  job->batch = std::move(batch);
-  job->done = std::move(done);
+  if (accepted) accepted();
   Decide(*run, *job);
-  bool front = false;
+  bool append = false;
   {
     std::lock_guard<std::mutex> lock(run->mu);
-    run->queue.push_back(job);
-    front = run->queue.front() == job;
+    job->decided = true;
+    // Otherwise appended once the batches before it are durable (or failed
+    // with them: then it is no longer queued).
+    if (!run->appending && !run->queue.empty() && run->queue.front() == job) {
+      run->appending = true;
+      append = true;
+    }
   }
-  // Otherwise appended once the batches before it are durable.
-  if (front) Append(std::move(run), std::move(job));
+  if (append) Append(std::move(run), std::move(job));
 }
 
 void PrintRuns::Decide(const Run& run, BatchJob& job) {
@@ -530,11 +560,17 @@ void PrintRuns::Append(std::shared_ptr<Run> run,
             run->index_entries.insert(run->index_entries.end(),
                                       job->index_entries.begin(),
                                       job->index_entries.end());
-            if (!run->queue.empty()) next = run->queue.front();
+            if (!run->queue.empty() && run->queue.front()->decided) {
+              next = run->queue.front();  // still appending
+            } else {
+              run->appending = false;  // its decider appends it
+            }
           } else {
             // The run's memory no longer matches the store: the client
             // opens the run again, which rebuilds it from what is durable.
+            // Jobs still being decided find themselves no longer queued.
             run->broken = true;
+            run->appending = false;
             failed.assign(run->queue.begin(), run->queue.end());
             run->queue.clear();
           }
@@ -545,11 +581,13 @@ void PrintRuns::Append(std::shared_ptr<Run> run,
           return;
         }
         v1::BatchDecided answer;
+        answer.mutable_documents()->Reserve(
+            static_cast<int>(job->verdicts.size()));
         answer.set_batch_no(job->batch.batch_no());
         answer.set_audit_seq(*seq);
         answer.set_batch_sha256(job->payload.decisions_sha256());
         for (const DocumentVerdicts& d : job->verdicts) {
-          *answer.add_documents() = ToAnswer(d);
+          ToAnswer(d, *answer.add_documents());
         }
         job->done(std::move(answer));
         if (next != nullptr) Append(run, next);

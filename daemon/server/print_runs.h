@@ -49,8 +49,13 @@ class PrintRuns {
   // on another thread) or with the error that stopped it: INVALID_ARGUMENT
   // naming the batch and item, FAILED_PRECONDITION for a batch out of
   // sequence. Batches of one run are appended in the order given.
+  // `accepted` (optional) runs once the batch passed its checks and took its
+  // place in the run, before it is decided: the caller may hand in the next
+  // batch from then on (from another thread), and the two are decided at the
+  // same time.
   void DecideBatch(const std::string& run_id, v1::InsertBatch batch,
-                   std::function<void(absl::StatusOr<v1::BatchDecided>)> done);
+                   std::function<void(absl::StatusOr<v1::BatchDecided>)> done,
+                   const std::function<void()>& accepted = nullptr);
   // Closes a run whose batches are all durable: its summary, logged.
   absl::StatusOr<v1::RunSummary> Close(const std::string& run_id);
 

@@ -1,10 +1,12 @@
 // InsertGate's streaming RPCs (print runs): the gRPC reactors, glue over
 // PrintRuns. One read and one write in flight at a time per stream, as the
-// callback API requires; a few batches may be decided while the next is read.
+// callback API requires; the next batch is read once one is accepted, so a
+// few batches may be decided at once (on gRPC's threads) and one committed.
 // Finish is called only when no decision and no write is in flight, so the
 // reactor outlives every callback it handed out.
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "daemon/common/strings.h"
 #include "daemon/server/services.h"
@@ -110,32 +112,38 @@ class BatchStream final
       return Fail(absl::InvalidArgumentError(
           "open: the first request must open the run"));
     }
-    runs_.DecideBatch(run_id, std::move(*req_.mutable_batch()),
-                      [this](absl::StatusOr<v1::BatchDecided> r) {
-                        {
-                          std::lock_guard<std::mutex> lock(mu_);
-                          --in_flight_;
-                          if (r.ok()) {
-                            out_.emplace_back();
-                            *out_.back().mutable_batch() = *std::move(r);
-                          } else if (status_.ok()) {
-                            status_ = r.status();
-                          }
-                        }
-                        Progress();
-                      });
-    bool read = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!status_.ok()) {
-        // Stopped: read no more.
-      } else if (in_flight_ < kMaxInFlight) {
-        read = true;
-      } else {
-        read_paused_ = true;
+    // The next batch is read as soon as this one is accepted, so that it is
+    // decided while this one is (or while this one's commit waits on disk).
+    const auto read_next = [this] {
+      bool read = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!status_.ok()) {
+          // Stopped: read no more.
+        } else if (in_flight_ < kMaxInFlight) {
+          read = true;
+        } else {
+          read_paused_ = true;
+        }
       }
-    }
-    if (read) StartRead(&req_);
+      if (read) StartRead(&req_);
+    };
+    runs_.DecideBatch(
+        run_id, std::move(*req_.mutable_batch()),
+        [this](absl::StatusOr<v1::BatchDecided> r) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            --in_flight_;
+            if (r.ok()) {
+              out_.emplace_back();
+              *out_.back().mutable_batch() = *std::move(r);
+            } else if (status_.ok()) {
+              status_ = r.status();
+            }
+          }
+          Progress();
+        },
+        read_next);
     Progress();
   }
 
@@ -166,6 +174,7 @@ class BatchStream final
         closed_ = true;
         close = true;
         run_id = run_id_;
+        ++in_flight_;  // the close: nothing finishes the call under it
       }
       // Answers of durable batches are delivered even after an error, so
       // the client knows what was decided before it.
@@ -183,7 +192,13 @@ class BatchStream final
     }
     if (read) StartRead(&req_);
     if (write != nullptr) StartWrite(write);
-    if (close) return Close(run_id);
+    if (close) {
+      // On a thread of its own: closing writes to the store and waits for it
+      // (and sorts the run's index), and this may be a store callback (the
+      // last batch's answer), which must not wait for the store.
+      std::thread([this, run_id] { Close(run_id); }).detach();
+      return;
+    }
     if (finish) Finish(ToGrpcStatus(finish_with));
   }
 
@@ -194,6 +209,7 @@ class BatchStream final
                        : runs_.Close(run_id);
     {
       std::lock_guard<std::mutex> lock(mu_);
+      --in_flight_;
       if (summary.ok()) {
         out_.emplace_back();
         *out_.back().mutable_summary() = *std::move(summary);
