@@ -150,6 +150,26 @@ std::string Hint(const grpc::Status& s) {
   }
 }
 
+// Memory for the protobuf arena of one batch's request or answer, kept from
+// batch to batch: an arena's own blocks would be mapped and unmapped for
+// every batch (they are above malloc's mmap threshold), each page faulted in
+// and zeroed again. A batch larger than this goes on in blocks of its own.
+class BatchArenaMemory {
+ public:
+  google::protobuf::ArenaOptions Options() {
+    google::protobuf::ArenaOptions o;
+    o.initial_block = block_.get();
+    o.initial_block_size = kBytes;
+    o.start_block_size = 256 * 1024;
+    o.max_block_size = 1024 * 1024;
+    return o;
+  }
+
+ private:
+  static constexpr size_t kBytes = 2 << 20;  // a default batch fits
+  std::unique_ptr<char[]> block_ = std::make_unique<char[]>(kBytes);
+};
+
 class Run {
  public:
   Run(const Globals& g, const DecideOptions& o, uint64_t total_documents)
@@ -416,9 +436,8 @@ void Run::OnSummary(const v1::RunSummary& s) {
 }
 
 void Run::SendLoop(uint64_t batch_no) {
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.start_block_size = 256 * 1024;
-  arena_options.max_block_size = 1024 * 1024;
+  BatchArenaMemory arena_memory;
+  const google::protobuf::ArenaOptions arena_options = arena_memory.Options();
   try {
     for (;; ++batch_no) {
       auto b = std::make_shared<Batch>();
@@ -544,9 +563,8 @@ int Run::Execute() {
   bool opened = false;
   uint64_t replayed = 0;
   try {
-    google::protobuf::ArenaOptions arena_options;
-    arena_options.start_block_size = 256 * 1024;
-    arena_options.max_block_size = 1024 * 1024;
+    BatchArenaMemory arena_memory;
+    const google::protobuf::ArenaOptions arena_options = arena_memory.Options();
     for (;;) {
       // Each answer parsed into an arena of its own: a batch's decisions
       // are thousands of messages and strings, freed at once.
