@@ -89,15 +89,31 @@ bool IsLowerHex(std::string_view s) {
 uint32_t AllowMask() { return 1u << v1::REASON_CONSENT_ON_RECORD; }
 
 std::string EncodePrintBatch(const std::vector<DocumentVerdicts>& docs) {
-  // Each decision's campaign as its index in the table, found once.
+  // Each decision's campaign as its index in the table, found once: by a
+  // scan while the table is short (a run has a few leaflets), then by a map.
+  constexpr size_t kScan = 32;
   std::unordered_map<std::string_view, uint64_t> index;
   std::vector<std::string_view> campaigns;
   std::vector<uint64_t> decision_campaign;
+  const auto index_of = [&](std::string_view id) -> uint64_t {
+    if (campaigns.size() <= kScan) {
+      for (size_t i = 0; i < campaigns.size(); ++i) {
+        if (campaigns[i] == id) return i;
+      }
+      if (campaigns.size() < kScan) {
+        campaigns.push_back(id);
+        return campaigns.size() - 1;
+      }
+      for (size_t i = 0; i < campaigns.size(); ++i)
+        index.emplace(campaigns[i], i);
+    }
+    auto [it, added] = index.emplace(id, campaigns.size());
+    if (added) campaigns.push_back(id);
+    return it->second;
+  };
   for (const DocumentVerdicts& d : docs) {
     for (const CampaignVerdict& c : d.campaigns) {
-      auto [it, added] = index.emplace(c.campaign_id, campaigns.size());
-      if (added) campaigns.push_back(c.campaign_id);
-      decision_campaign.push_back(it->second);
+      decision_campaign.push_back(index_of(c.campaign_id));
     }
   }
   std::string out;
