@@ -396,57 +396,63 @@ void PrintRuns::DecideBatch(
           StrCat("batches[", batch_no, "].batch_no: run ", run_id,
                  " expects batch ", run->next_accepted)));
     }
-    absl::flat_hash_set<std::string_view> in_batch;
+    // Each document's hash goes into the run's set as it is checked (one
+    // probe a document); a bad item takes this batch's back out.
+    const auto fail = [&](absl::Status status) {
+      for (uint64_t h : hashes) run->doc_hashes.erase(h);
+      return done(std::move(status));
+    };
     for (int i = 0; i < batch.items_size(); ++i) {
       const v1::InsertItem& item = batch.items(i);
       if (!IsDocumentId(item.document_id())) {
-        return done(InvalidItem(batch_no, i,
+        return fail(InvalidItem(batch_no, i,
                                 "document_id: is required: 1-128 characters "
                                 "of [A-Za-z0-9._:/-]"));
       }
       if (absl::Status s =
               policy::ValidateCustomerId("customer_id", item.customer_id());
           !s.ok()) {
-        return done(InvalidItem(batch_no, i, std::string(s.message())));
+        return fail(InvalidItem(batch_no, i, std::string(s.message())));
       }
       if (item.campaign_ids_size() > kMaxCandidates) {
-        return done(InvalidItem(batch_no, i,
+        return fail(InvalidItem(batch_no, i,
                                 StrCat("campaign_ids: at most ", kMaxCandidates,
                                        " leaflets an item")));
       }
       for (int j = 0; j < item.campaign_ids_size(); ++j) {
         if (!policy::ValidateCampaignId("campaign_ids", item.campaign_ids(j))
                  .ok()) {
-          return done(InvalidItem(
+          return fail(InvalidItem(
               batch_no, i, StrCat("campaign_ids[", j, "]: not a campaign id")));
         }
         for (int k = 0; k < j; ++k) {
           if (item.campaign_ids(k) == item.campaign_ids(j)) {
-            return done(InvalidItem(
+            return fail(InvalidItem(
                 batch_no, i, StrCat("campaign_ids[", j, "]: named twice")));
           }
         }
       }
       const uint64_t h = DocHash(item.document_id());
-      if (!in_batch.insert(item.document_id()).second) {
-        return done(InvalidItem(batch_no, i,
-                                StrCat("document_id: ", item.document_id(),
-                                       " is twice in the batch")));
+      if (!run->doc_hashes.insert(h).second) {
+        const auto earlier = std::find(hashes.begin(), hashes.end(), h);
+        const bool in_batch =
+            earlier != hashes.end() &&
+            batch.items(static_cast<int>(earlier - hashes.begin()))
+                    .document_id() == item.document_id();
+        return fail(
+            InvalidItem(batch_no, i,
+                        StrCat("document_id: ", item.document_id(),
+                               in_batch ? " is twice in the batch"
+                                        : " was already decided in this run")));
       }
-      if (run->doc_hashes.contains(h)) {
-        return done(InvalidItem(batch_no, i,
-                                StrCat("document_id: ", item.document_id(),
-                                       " was already decided in this run")));
-      }
+      hashes.push_back(h);
       if (!run->stored.reprint_of.empty() && !run->original_docs.contains(h)) {
-        return done(InvalidItem(
+        return fail(InvalidItem(
             batch_no, i,
             StrCat("document_id: ", item.document_id(), " is not in run ",
                    run->stored.reprint_of, ", which this run reprints")));
       }
-      hashes.push_back(h);
     }
-    for (uint64_t h : hashes) run->doc_hashes.insert(h);
     ++run->next_accepted;
     // Queued in the order accepted, whatever order the deciding ends in.
     job = std::make_shared<BatchJob>();

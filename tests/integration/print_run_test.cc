@@ -568,6 +568,24 @@ TEST_F(PrintRunTest, BadItemsAreInvalidArgumentNamingTheBatchAndItem) {
   EXPECT_EQ(r.opened.at(0).next_batch_no(), 0u);
   EXPECT_EQ(r.summaries.at(0).documents(), 0u);
   for (const auto& e : QueryAudit()) EXPECT_NE(e.kind(), "print.batch");
+  // Nor counted as decided: the documents of refused batches can be sent in
+  // a good one.
+  RunResult good =
+      Run({OpenRequest("bill-good"),
+           BatchRequest(0, {{"doc-0", "C-1", {"leaflet-fibre"}}}),
+           BatchRequest(1, {{"doc-1", "C-1", {"leaflet-fibre"}},
+                            {"doc-0", "C-1", {"leaflet-fibre"}}})});
+  ASSERT_EQ(good.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(good.status.error_message().find(
+                "batches[1].items[1].document_id: doc-0 was already decided"),
+            std::string::npos)
+      << good.status.error_message();
+  good = Run({OpenRequest("bill-good"),
+              BatchRequest(1, {{"doc-1", "C-1", {"leaflet-fibre"}},
+                               {"doc-2", "C-1", {"leaflet-fibre"}}}),
+              CloseRequest()});
+  ASSERT_TRUE(good.status.ok()) << good.status.error_message();
+  EXPECT_EQ(good.summaries.at(0).documents(), 3u);
 }
 
 // A stream that ends early (a refused batch, or the client's half-close
