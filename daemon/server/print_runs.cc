@@ -488,7 +488,22 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
   v1::PrintBatchPayload& p = job.payload;
   p.Clear();
   uint64_t decisions = 0;
+  // The customers of the next window are prefetched while this one is
+  // decided (and the first window before it is).
+  constexpr int kWindow = 256;
+  std::vector<std::string_view> ahead;
+  const auto prefetch = [&](int from) {
+    ahead.clear();
+    const int to = std::min(from + kWindow, job.batch.items_size());
+    for (int i = from; i < to; ++i) {
+      ahead.push_back(job.batch.items(i).customer_id());
+    }
+    if (!ahead.empty()) store_.PrefetchCustomers(ahead);
+  };
+  prefetch(0);
+  int position = 0;
   for (const v1::InsertItem& item : job.batch.items()) {
+    if (position++ % kWindow == 0) prefetch(position - 1 + kWindow);
     DocumentVerdicts d;
     d.document_id = item.document_id();
     d.customer_id = item.customer_id();

@@ -680,6 +680,12 @@ std::vector<ConsentFact> ConsentIndex::OfCustomer(
   return out;
 }
 
+void ConsentIndex::PrefetchCustomers(
+    std::span<const std::string_view> customer_ids) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  for (std::string_view id : customer_ids) tables_->Prefetch(id, {});
+}
+
 std::vector<ConsentFact> ConsentIndex::OfPhone(
     std::string_view phone_pseudonym, v1::Purpose purpose,
     std::string_view company_id) const {

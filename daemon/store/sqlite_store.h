@@ -101,6 +101,10 @@ class SqliteStore final : public Store {
       const Withdrawal& withdrawal) override;
   absl::StatusOr<std::vector<v1::ConsentRecord>> ListConsents(
       std::string_view customer_id, bool include_history) override;
+  void PrefetchCustomers(
+      std::span<const std::string_view> customer_ids) override {
+    index_.PrefetchCustomers(customer_ids);
+  }
   absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
       std::string_view customer_id, v1::Purpose purpose,
       std::string_view company_id) override;

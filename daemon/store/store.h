@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -93,6 +94,9 @@ class StateView {
   virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfCustomer(
       std::string_view customer_id, v1::Purpose purpose,
       std::string_view company_id) = 0;
+  // A hint that these customers' consents are asked for next (a batch's):
+  // an implementation may bring what it reads for them into the cache.
+  virtual void PrefetchCustomers(std::span<const std::string_view>) {}
   virtual absl::StatusOr<std::vector<ConsentFact>> ConsentsOfPhone(
       std::string_view phone_pseudonym, v1::Purpose purpose,
       std::string_view company_id) = 0;
