@@ -140,6 +140,23 @@ void ToAnswer(const DocumentVerdicts& d, v1::DocumentDecision& out) {
   }
 }
 
+// Counts by a few keys (a batch's campaigns), found by a scan.
+class SmallCounter {
+ public:
+  uint64_t& Of(std::string_view key) {
+    for (auto& [k, n] : entries_) {
+      if (k == key) return n;
+    }
+    return entries_.emplace_back(key, 0).second;
+  }
+  const std::vector<std::pair<std::string_view, uint64_t>>& entries() const {
+    return entries_;
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, uint64_t>> entries_;
+};
+
 std::string ReasonKey(int reason) {
   const std::string& name = v1::Reason_Name(static_cast<v1::Reason>(reason));
   return name.rfind("REASON_", 0) == 0 ? name.substr(7) : name;
@@ -488,6 +505,10 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
   v1::PrintBatchPayload& p = job.payload;
   p.Clear();
   uint64_t decisions = 0;
+  // Counted here, put into the payload's maps once: a map lookup by a string
+  // key (and the key made) for every decision cost more than deciding it.
+  SmallCounter allowed;
+  uint64_t blocked[32] = {};
   // The customers of the next window are prefetched while this one is
   // decided (and the first window before it is).
   constexpr int kWindow = 256;
@@ -511,11 +532,9 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
       CampaignVerdict v = decider.Decide(item.customer_id(), campaign);
       ++decisions;
       if (IsAllow(v.reasons)) {
-        ++(*p.mutable_allowed_by_campaign())[campaign];
+        ++allowed.Of(campaign);
       } else {
-        ForEachReason(v.reasons, [&](int r) {
-          ++(*p.mutable_blocked_by_reason())[ReasonKey(r)];
-        });
+        ForEachReason(v.reasons, [&](int r) { ++blocked[r]; });
       }
       d.campaigns.push_back(std::move(v));
     }
@@ -533,6 +552,12 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
         job.keys.push_back(CampaignKey(campaign));
       }
     }
+  }
+  for (const auto& [campaign, n] : allowed.entries()) {
+    (*p.mutable_allowed_by_campaign())[std::string(campaign)] += n;
+  }
+  for (int r = 0; r < 32; ++r) {
+    if (blocked[r] > 0) (*p.mutable_blocked_by_reason())[ReasonKey(r)] += blocked[r];
   }
   p.set_print_run_id(run.stored.run_id);
   p.set_batch_no(job.batch.batch_no());
