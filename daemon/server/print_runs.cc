@@ -557,7 +557,8 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
     (*p.mutable_allowed_by_campaign())[std::string(campaign)] += n;
   }
   for (int r = 0; r < 32; ++r) {
-    if (blocked[r] > 0) (*p.mutable_blocked_by_reason())[ReasonKey(r)] += blocked[r];
+    if (blocked[r] > 0)
+      (*p.mutable_blocked_by_reason())[ReasonKey(r)] += blocked[r];
   }
   p.set_print_run_id(run.stored.run_id);
   p.set_batch_no(job.batch.batch_no());
@@ -673,8 +674,7 @@ absl::StatusOr<v1::RunSummary> PrintRuns::Close(const std::string& run_id) {
     entries = std::move(run->index_entries);
     run->broken = true;  // taken apart: reopening rebuilds it from the store
   }
-  std::sort(entries.begin(), entries.end());
-  entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+  SortPrintIndexEntries(entries);
   std::string body;
   summary.SerializeToString(&body);
   auto seq = store_.ClosePrintRun(

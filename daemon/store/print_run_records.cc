@@ -213,6 +213,27 @@ absl::Status InsertPrintIndex(sqlite::Connection& db, int64_t run_no,
   return absl::OkStatus();
 }
 
+void SortPrintIndexEntries(std::vector<uint64_t>& entries) {
+  constexpr int kBits = 16;
+  constexpr size_t kParts = size_t{1} << kBits;
+  if (entries.size() < kParts) {
+    std::sort(entries.begin(), entries.end());
+  } else {
+    std::vector<size_t> start(kParts + 1, 0);
+    for (uint64_t e : entries) ++start[(e >> (64 - kBits)) + 1];
+    for (size_t i = 1; i <= kParts; ++i) start[i] += start[i - 1];
+    std::vector<uint64_t> spread(entries.size());
+    std::vector<size_t> next(start.begin(), start.end() - 1);
+    for (uint64_t e : entries) spread[next[e >> (64 - kBits)]++] = e;
+    for (size_t i = 0; i < kParts; ++i) {
+      std::sort(spread.begin() + static_cast<ptrdiff_t>(start[i]),
+                spread.begin() + static_cast<ptrdiff_t>(start[i + 1]));
+    }
+    entries.swap(spread);
+  }
+  entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+}
+
 size_t PrintIndexBucketEnd(const std::vector<uint64_t>& entries, size_t at) {
   if (at >= entries.size()) return entries.size();
   const uint32_t bucket =

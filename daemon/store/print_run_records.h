@@ -59,6 +59,10 @@ PrintBatchBySeq(sqlite::Connection& db, uint64_t seq);  // (run_id, body)
 // must hold whole buckets (see PrintIndexBucketEnd). Idempotent.
 absl::Status InsertPrintIndex(sqlite::Connection& db, int64_t run_no,
                               const uint64_t* entries, size_t n);
+// Sorts the entries (and drops duplicates) as InsertPrintIndex wants them:
+// spread by their top 16 bits first, then each part sorted where it fits in
+// the cache (about twice as fast as one sort of ten million).
+void SortPrintIndexEntries(std::vector<uint64_t>& entries);
 // The end of the bucket that sorted `entries[at]` is in.
 size_t PrintIndexBucketEnd(const std::vector<uint64_t>& entries, size_t at);
 
