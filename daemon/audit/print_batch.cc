@@ -117,7 +117,7 @@ std::string EncodePrintBatch(const std::vector<DocumentVerdicts>& docs) {
     }
   }
   std::string out;
-  out.reserve(16 + docs.size() * 64);
+  out.reserve(16 + docs.size() * 96);
   out.push_back(static_cast<char>(kVersion));
   PutVarint(out, campaigns.size());
   for (std::string_view c : campaigns) PutString(out, c);
