@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_join.h"
 #include "daemon/common/strings.h"
 
@@ -82,7 +83,7 @@ bool CheckCampaign(const v1::Campaign* campaign, v1::CampaignKind want,
 
 // The consent the decision relies on: the most recently collected effective
 // one. Reports withdrawn and expired consents when none is effective.
-const ConsentFact* Effective(const std::vector<const ConsentFact*>& matching,
+const ConsentFact* Effective(std::span<const ConsentFact* const> matching,
                              Micros now, Builder& b, bool* any_reason) {
   const ConsentFact* best = nullptr;
   bool withdrawn = false, expired = false;
@@ -122,7 +123,9 @@ Outcome DecideInsert(const v1::Campaign* campaign,
   if (!CheckCampaign(campaign, v1::CAMPAIGN_KIND_INSERT, now, b)) {
     return b.Finish(nullptr);
   }
-  std::vector<const ConsentFact*> matching;
+  // Pointers to all of them (a customer has a few): kept inline, no
+  // allocation a decision.
+  absl::InlinedVector<const ConsentFact*, 8> matching;
   for (const ConsentFact& c : consents) matching.push_back(&c);
   bool reported = false;
   const ConsentFact* relied = Effective(matching, now, b, &reported);

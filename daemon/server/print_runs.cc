@@ -70,11 +70,11 @@ class DocumentDecider {
     if (error.ok() && campaign != nullptr) {
       consents = ConsentsOf(customer_id, campaign->company_id(), &error);
     }
-    const policy::Outcome o =
+    policy::Outcome o =
         error.ok() ? policy::DecideInsert(campaign, *consents, now_)
                    : policy::InternalError(std::string(error.message()));
     for (v1::Reason r : o.reasons) v.reasons |= 1u << r;
-    v.consent_id = o.consent_id;
+    v.consent_id = std::move(o.consent_id);
     return v;
   }
 
