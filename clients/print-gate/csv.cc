@@ -64,11 +64,17 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-CsvReader::CsvReader(std::istream& in, size_t max_record_bytes)
-    : in_(in), max_record_bytes_(max_record_bytes), buf_(kBufferBytes) {}
+CsvReader::CsvReader(std::istream& in, size_t max_record_bytes,
+                     uint64_t start_offset)
+    : in_(in),
+      max_record_bytes_(max_record_bytes),
+      buf_(kBufferBytes),
+      consumed_(start_offset),
+      at_start_(start_offset == 0) {}
 
 bool CsvReader::Fill() {
   if (eof_) return false;
+  consumed_ += len_;
   in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
   len_ = static_cast<size_t>(in_.gcount());
   pos_ = 0;
@@ -155,6 +161,7 @@ CsvReader::Result CsvReader::Next(std::vector<std::string>& fields) {
     }
   }
   record_line_ = line_;
+  record_offset_ = consumed_ + pos_;
   if (Peek() < 0) {
     fields.clear();
     if (read_failed_) return Fail("read error", true);

@@ -50,9 +50,12 @@ class CsvReader {
     kError,
   };
 
-  // Reads from `in`, which must outlive the reader.
+  // Reads from `in`, which must outlive the reader. `start_offset`: the
+  // byte offset in the file `in` is positioned at, when not its start (then
+  // no BOM is looked for, and line numbers count from that point as 1).
   explicit CsvReader(std::istream& in,
-                     size_t max_record_bytes = kDefaultMaxRecordBytes);
+                     size_t max_record_bytes = kDefaultMaxRecordBytes,
+                     uint64_t start_offset = 0);
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
@@ -61,6 +64,8 @@ class CsvReader {
 
   // The line on which the last record (or malformed record) began.
   uint64_t line() const { return record_line_; }
+  // The byte offset in the file at which the last record began.
+  uint64_t record_offset() const { return record_offset_; }
   // After kError: what was wrong (e.g. "quote inside an unquoted field (field
   // 2)"), and whether reading cannot go on.
   const std::string& error() const { return error_; }
@@ -83,7 +88,8 @@ class CsvReader {
   const size_t max_record_bytes_;
   std::vector<char> buf_;
   size_t pos_ = 0, len_ = 0;
-  bool at_start_ = true;  // nothing read yet: a BOM may follow
+  uint64_t consumed_ = 0;  // the file offset of buf_[0]
+  bool at_start_ = true;   // nothing read yet: a BOM may follow
   bool read_failed_ = false;
   bool eof_ = false;
   bool fatal_ = false;
@@ -91,6 +97,7 @@ class CsvReader {
   std::string_view eol_ = "\n";
   uint64_t line_ = 1;         // the physical line being read
   uint64_t record_line_ = 0;  // where the current record began
+  uint64_t record_offset_ = 0;
   std::string error_;
   std::vector<std::string>* fields_ = nullptr;  // the caller's, during Next
 };

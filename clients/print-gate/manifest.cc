@@ -154,11 +154,14 @@ std::string SplitCodes(std::string_view field_name, std::string_view field,
   return {};
 }
 
-CsvTable::CsvTable(std::unique_ptr<std::istream> in, std::string path)
-    : in_(std::move(in)), path_(std::move(path)), reader_(*in_) {}
+CsvTable::CsvTable(std::unique_ptr<std::istream> in, std::string path,
+                   uint64_t start_offset)
+    : in_(std::move(in)),
+      path_(std::move(path)),
+      reader_(*in_, CsvReader::kDefaultMaxRecordBytes, start_offset) {}
 
 std::unique_ptr<CsvTable> CsvTable::Open(const std::string& path,
-                                         RowProblem* problem) {
+                                         RowProblem* problem, uint64_t offset) {
   auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!in->is_open()) {
     *problem = Problem(
@@ -166,7 +169,12 @@ std::unique_ptr<CsvTable> CsvTable::Open(const std::string& path,
         true);
     return nullptr;
   }
-  return std::make_unique<CsvTable>(std::move(in), path);
+  if (offset > 0 && !in->seekg(static_cast<std::streamoff>(offset))) {
+    *problem =
+        Problem(0, "cannot seek to byte " + std::to_string(offset), true);
+    return nullptr;
+  }
+  return std::make_unique<CsvTable>(std::move(in), path, offset);
 }
 
 bool CsvTable::ReadHeader(std::span<const std::string_view> header,

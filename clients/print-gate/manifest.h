@@ -47,12 +47,20 @@ enum class RowResult { kRow, kBad, kEnd };
 // A CSV file whose first record must be exactly `header`.
 class CsvTable {
  public:
-  // Reads `in` (owned); `path` is only for messages.
-  CsvTable(std::unique_ptr<std::istream> in, std::string path);
+  // Reads `in` (owned), positioned at `start_offset` of the file (see
+  // CsvReader); `path` is only for messages.
+  CsvTable(std::unique_ptr<std::istream> in, std::string path,
+           uint64_t start_offset = 0);
 
-  // Opens `path`; false (and *problem, fatal) when it cannot be opened.
+  // Opens `path` (at `offset`: a part of the file read without its header,
+  // see SetColumns); null (and *problem, fatal) when it cannot be opened.
   static std::unique_ptr<CsvTable> Open(const std::string& path,
-                                        RowProblem* problem);
+                                        RowProblem* problem,
+                                        uint64_t offset = 0);
+  // For a table opened past its header: the number of fields a row has.
+  void SetColumns(size_t columns) { columns_ = columns; }
+  // The byte offset at which the last record began.
+  uint64_t record_offset() const { return reader_.record_offset(); }
 
   // Reads and checks the header; false and *problem (fatal) when it is not
   // `header`.

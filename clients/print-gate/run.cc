@@ -22,6 +22,7 @@
 #include "clients/print-gate/digest.h"
 #include "clients/print-gate/manifest.h"
 #include "clients/print-gate/output_file.h"
+#include "clients/print-gate/scan.h"
 #include "gatekeeper/v1/insert_gate.grpc.pb.h"
 
 namespace printgate {
@@ -52,35 +53,6 @@ struct Batch {
   std::vector<Entry> entries;
   size_t rows = 0;  // the ManifestRows among entries
 };
-
-// The first pass: every row checked, nothing sent. Returns the number of
-// well-formed rows; throws on the first malformed one unless --skip-bad (and
-// on a fatal problem regardless).
-uint64_t ScanManifest(const DecideOptions& o) {
-  RowProblem p;
-  std::unique_ptr<CsvTable> table = CsvTable::Open(o.manifest, &p);
-  if (table == nullptr) throw Error(o.manifest + ": " + p.what);
-  if (!table->ReadHeader(kManifestHeader, &p)) {
-    throw Error(Where(o.manifest, p.line) + ": " + p.what);
-  }
-  uint64_t rows = 0, seen = 0;
-  ManifestRow row;
-  for (;; ++seen) {
-    if (seen % 65536 == 0) ThrowIfInterrupted();
-    switch (NextManifestRow(*table, &row, &p)) {
-      case RowResult::kEnd:
-        return rows;
-      case RowResult::kRow:
-        ++rows;
-        break;
-      case RowResult::kBad:
-        if (p.fatal || !o.skip_bad) {
-          throw Error(Where(o.manifest, p.line) + ": " + p.what);
-        }
-        break;
-    }
-  }
-}
 
 // The number after the first `word` in `message` that has one: "batch 3",
 // "batch_no=3", "items[3]", "item #3".
@@ -722,7 +694,7 @@ int Decide(const Globals& g, const DecideOptions& o) {
   if (std::string bad = CheckReadableTwice(o.manifest); !bad.empty()) {
     throw Error(bad);
   }
-  const uint64_t documents = ScanManifest(o);
+  const uint64_t documents = ScanManifest(o.manifest, o.skip_bad);
   Run run(g, o, documents);
   return run.Execute();
 }
