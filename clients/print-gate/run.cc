@@ -147,7 +147,6 @@ class Run {
   Run(const Globals& g, const DecideOptions& o, uint64_t total_documents)
       : g_(g),
         o_(o),
-        total_documents_(total_documents),
         progress_(o.run_id, total_documents),
         timeout_(std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::duration<double>(g.timeout_seconds))) {}
@@ -176,7 +175,6 @@ class Run {
 
   const Globals& g_;
   const DecideOptions& o_;
-  const uint64_t total_documents_;  // well-formed rows, from the first pass
   Progress progress_;
   const std::chrono::milliseconds timeout_;
 
@@ -535,7 +533,6 @@ int Run::Execute() {
     open->set_reprint_of(o_.reprint_of);
     open->set_replay_decided(true);
     open->set_replay_completed(outputs_missing);
-    open->set_expected_documents(total_documents_);
     stream_->Write(req);  // a failure shows in Read and Finish
   }
   std::thread sender;

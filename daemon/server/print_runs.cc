@@ -372,15 +372,6 @@ absl::StatusOr<v1::RunOpened> PrintRuns::Open(
   v1::RunOpened out;
   out.set_print_run_id(stored.run_id);
   std::lock_guard<std::mutex> run_lock(run->mu);
-  // Sized at once for the documents announced: growing the duplicate set
-  // and the index rehashes and copies them, and faults in fresh memory each
-  // time (about 8% of a ten-million-document run's CPU).
-  const size_t expected = static_cast<size_t>(
-      std::min<uint64_t>(req.expected_documents(), kMaxExpectedDocuments));
-  if (expected > run->doc_hashes.size()) run->doc_hashes.reserve(expected);
-  if (expected > run->index_entries.size()) {
-    run->index_entries.reserve(expected);
-  }
   out.set_next_batch_no(run->next_accepted);
   out.set_documents(run->documents);
   out.set_resumed(!opened.second);

@@ -33,8 +33,6 @@ class PrintRuns {
   // Most items a batch may carry, and most candidate leaflets an item may.
   static constexpr int kMaxItems = 10000;
   static constexpr int kMaxCandidates = 16;
-  // OpenRun.expected_documents is taken into account up to this many.
-  static constexpr uint64_t kMaxExpectedDocuments = 16'000'000;
 
   PrintRuns(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
   ~PrintRuns();
