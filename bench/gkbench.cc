@@ -51,6 +51,7 @@
 #include "absl/synchronization/mutex.h"
 #include "bench/echo_server.h"
 #include "bench/load.h"
+#include "bench/machine.h"
 #include "bench/seed.h"
 #include "bench/subprocess.h"
 #include "daemon/common/strings.h"
@@ -62,6 +63,16 @@
 
 namespace gatekeeper::bench {
 namespace {
+
+// Every calling rule is evaluated on every dial, none blocks the seeded calls:
+// calls all day (the benchmark runs at any hour), blackout dates that are not
+// today, caps above what a run reaches (the counts are still kept and read).
+constexpr const char* kCallingRules =
+    R"yaml(calling_hours: {start: "00:00", end: "24:00"}
+blackout_dates: ["2026-01-01", "2031-12-31"]
+frequency_caps: {per_number_per_campaign_per_day: 1000, per_number_per_company_30d: 100000}
+solicitation_statement: "本日は、{goods_type}のご契約のご案内(勧誘)のためにお電話いたしました。"
+)yaml";
 
 namespace fs = std::filesystem;
 
@@ -91,100 +102,6 @@ struct Flags {
   uint64_t seed = 1;
   int rounds = 1;
 };
-
-// The example configuration's companies and notices, on loopback port 0.
-std::string ConfigYaml(const fs::path& data_dir) {
-  return StrCat(
-      R"yaml(# Written by gkbench: config/gatekeeper.example.yaml on 127.0.0.1:0.
-listen: "127.0.0.1:0"
-data_dir: ")yaml",
-      data_dir.string(), R"yaml("
-utc_offset: "+09:00"
-max_batch: 512
-# Every calling rule is evaluated on every dial, none blocks the seeded calls:
-# calls all day (the benchmark runs at any hour), blackout dates that are not
-# today, caps above what a run reaches (the counts are still kept and read).
-calling_hours: {start: "00:00", end: "24:00"}
-blackout_dates: ["2026-01-01", "2031-12-31"]
-frequency_caps: {per_number_per_campaign_per_day: 1000, per_number_per_company_30d: 100000}
-solicitation_statement: "本日は、{goods_type}のご契約のご案内(勧誘)のためにお電話いたしました。"
-companies:
-  - id: "hikari-net"
-    legal_name: "ひかりネット株式会社"
-    address: "東京都千代田区丸の内1-1-1"
-    phone: "0120-000-111"
-    representative: "代表取締役 山田太郎"
-  - id: "denki-home"
-    legal_name: "でんきホームサービス株式会社"
-    address: "大阪府大阪市北区梅田2-2-2"
-    phone: "0120-000-222"
-    representative: "代表取締役 佐藤花子"
-notices:
-  - id: "ad-2026-04"
-    purpose: AD_INSERT
-    company_ids: ["hikari-net", "denki-home"]
-    text: "電気料金のご請求書に、グループ会社(ひかりネット株式会社、でんきホームサービス株式会社)の広告チラシを同封することに同意します。"
-  - id: "tm-2026-04"
-    purpose: TELEMARKETING
-    company_ids: ["hikari-net"]
-    text: "私の電話番号を、ひかりネット株式会社に提供し、同社から光回線サービスのご案内の電話を受けることに同意します。"
-)yaml");
-}
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(colon + 2);
-    }
-  }
-  return "unknown CPU";
-}
-
-std::string FsType(const fs::path& p) {
-  struct statfs s {};
-  if (::statfs(p.c_str(), &s) != 0) return "unknown";
-  switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53UL:
-      return "ext4";
-    case 0x01021994UL:
-      return "tmpfs (fsync is free: durability costs nothing here)";
-    case 0x794C7630UL:
-      return "overlayfs";
-    case 0x9123683EUL:
-      return "btrfs";
-    case 0x58465342UL:
-      return "xfs";
-    default: {
-      char buf[32];
-      std::snprintf(buf, sizeof(buf), "fs magic 0x%lx",
-                    static_cast<unsigned long>(s.f_type));
-      return buf;
-    }
-  }
-}
-
-uint64_t FileSize(const fs::path& p) {
-  std::error_code ec;
-  const auto n = fs::file_size(p, ec);
-  return ec ? 0 : static_cast<uint64_t>(n);
-}
-
-std::string Mib(uint64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f MiB",
-                static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return buf;
-}
-
-double SelfCpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 struct SyncStats {
   double p50_ms = 0, p99_ms = 0;
@@ -264,13 +181,6 @@ const Row* FindRow(const std::vector<Row>& rows, const std::string& op,
     }
   }
   return nullptr;
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // The reference ops of a check's message sizes.
@@ -367,7 +277,7 @@ class Bench {
     const fs::path config_path = dir_ / "gatekeeper.yaml";
     {
       std::ofstream out(config_path);
-      out << ConfigYaml(dir_);
+      out << ExampleConfigYaml("gkbench", dir_, kCallingRules);
       if (!out) return absl::UnavailableError("cannot write the config");
     }
     auto config = LoadConfigFile(config_path.string());

@@ -60,6 +60,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "bench/machine.h"
 #include "bench/print_reference.h"
 #include "bench/print_seed.h"
 #include "bench/print_stream.h"
@@ -95,104 +96,6 @@ struct Flags {
   int startup_timeout = 900;
 };
 
-// The example configuration's companies and notices, on loopback port 0.
-std::string ConfigYaml(const fs::path& data_dir) {
-  return StrCat(
-      R"yaml(# Written by gkprintbench: config/gatekeeper.example.yaml on 127.0.0.1:0.
-listen: "127.0.0.1:0"
-data_dir: ")yaml",
-      data_dir.string(), R"yaml("
-utc_offset: "+09:00"
-max_batch: 512
-companies:
-  - id: "hikari-net"
-    legal_name: "ひかりネット株式会社"
-    address: "東京都千代田区丸の内1-1-1"
-    phone: "0120-000-111"
-    representative: "代表取締役 山田太郎"
-  - id: "denki-home"
-    legal_name: "でんきホームサービス株式会社"
-    address: "大阪府大阪市北区梅田2-2-2"
-    phone: "0120-000-222"
-    representative: "代表取締役 佐藤花子"
-notices:
-  - id: "ad-2026-04"
-    purpose: AD_INSERT
-    company_ids: ["hikari-net", "denki-home"]
-    text: "電気料金のご請求書に、グループ会社(ひかりネット株式会社、でんきホームサービス株式会社)の広告チラシを同封することに同意します。"
-  - id: "tm-2026-04"
-    purpose: TELEMARKETING
-    company_ids: ["hikari-net"]
-    text: "私の電話番号を、ひかりネット株式会社に提供し、同社から光回線サービスのご案内の電話を受けることに同意します。"
-)yaml");
-}
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(colon + 2);
-    }
-  }
-  return "unknown CPU";
-}
-
-std::string FsType(const fs::path& p) {
-  struct statfs s {};
-  if (::statfs(p.c_str(), &s) != 0) return "unknown";
-  switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53UL:
-      return "ext4";
-    case 0x01021994UL:
-      return "tmpfs (fsync is free: durability costs nothing here)";
-    case 0x794C7630UL:
-      return "overlayfs";
-    case 0x9123683EUL:
-      return "btrfs";
-    case 0x58465342UL:
-      return "xfs";
-    default: {
-      char buf[32];
-      std::snprintf(buf, sizeof(buf), "fs magic 0x%lx",
-                    static_cast<unsigned long>(s.f_type));
-      return buf;
-    }
-  }
-}
-
-uint64_t FileSize(const fs::path& p) {
-  std::error_code ec;
-  const auto n = fs::file_size(p, ec);
-  return ec ? 0 : static_cast<uint64_t>(n);
-}
-
-uint64_t TotalMemoryKib() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  uint64_t kib = 0;
-  while (in >> key >> kib) {
-    if (key == "MemTotal:") return kib;
-    in.ignore(64, '\n');
-  }
-  return 0;
-}
-
-std::string Mib(uint64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f MiB",
-                static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return buf;
-}
-
-double SelfCpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 std::string KibAsMib(uint64_t kib) { return Mib(kib * 1024); }
 
 std::string Fixed(double v, int decimals) {
@@ -209,13 +112,6 @@ std::string Count(uint64_t n) {
     out += digits[i];
   }
   return out;
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // "(each round 1.2-1.5)" for several rounds, empty for one.
@@ -413,7 +309,7 @@ class PrintBench {
     config_path_ = dir_ / "gatekeeper.yaml";
     {
       std::ofstream out(config_path_);
-      out << ConfigYaml(dir_);
+      out << ExampleConfigYaml("gkprintbench", dir_);
       if (!out) return absl::UnavailableError("cannot write the config");
     }
     auto config = LoadConfigFile(config_path_.string());
