@@ -248,23 +248,11 @@ class Bench {
  private:
   absl::Status Setup() {
     // The data directory.
-    if (f_.data_dir.empty()) {
-      char tmpl[] = "/tmp/gkbench-XXXXXX";
-      if (::mkdtemp(tmpl) == nullptr) {
-        return absl::UnavailableError("mkdtemp failed");
-      }
-      dir_ = tmpl;
-      temp_dir_ = true;
-    } else {
-      dir_ = fs::absolute(f_.data_dir);
-      std::error_code ec;
-      fs::create_directories(dir_, ec);
-      if (ec) {
-        return absl::UnavailableError(StrCat(
-            "--data-dir: cannot create ", dir_.string(), ": ", ec.message()));
-      }
-      fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace,
-                      ec);
+    {
+      auto dir = PrepareDataDir(f_.data_dir, "gkbench");
+      if (!dir.ok()) return dir.status();
+      dir_ = dir->path;
+      temp_dir_ = dir->temporary;
     }
     db_ = dir_ / "gatekeeper.db";
     std::cout << "gkbench: " << std::thread::hardware_concurrency()

@@ -2,9 +2,11 @@
 
 #include <sys/resource.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "daemon/common/strings.h"
@@ -44,6 +46,30 @@ notices:
     company_ids: ["hikari-net"]
     text: "私の電話番号を、ひかりネット株式会社に提供し、同社から光回線サービスのご案内の電話を受けることに同意します。"
 )yaml");
+}
+
+absl::StatusOr<DataDir> PrepareDataDir(const std::string& flag,
+                                       std::string_view tool) {
+  DataDir out;
+  if (flag.empty()) {
+    std::string tmpl = StrCat("/tmp/", tool, "-XXXXXX");
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return absl::UnavailableError("mkdtemp failed");
+    }
+    out.path = tmpl;
+    out.temporary = true;
+    return out;
+  }
+  out.path = fs::absolute(flag);
+  std::error_code ec;
+  fs::create_directories(out.path, ec);
+  if (ec) {
+    return absl::UnavailableError(StrCat(
+        "--data-dir: cannot create ", out.path.string(), ": ", ec.message()));
+  }
+  fs::permissions(out.path, fs::perms::owner_all, fs::perm_options::replace,
+                  ec);
+  return out;
 }
 
 std::string CpuModel() {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
 namespace gatekeeper::bench {
 
 // config/gatekeeper.example.yaml's companies and notices, on 127.0.0.1:0 with
@@ -17,6 +19,14 @@ namespace gatekeeper::bench {
 std::string ExampleConfigYaml(std::string_view tool,
                               const std::filesystem::path& data_dir,
                               std::string_view extra = "");
+// The data directory of a run: `flag` (created, owner-only) or, when it is
+// empty, a fresh /tmp/<tool>-XXXXXX (temporary: removed at the end).
+struct DataDir {
+  std::filesystem::path path;
+  bool temporary = false;
+};
+absl::StatusOr<DataDir> PrepareDataDir(const std::string& flag,
+                                       std::string_view tool);
 // /proc/cpuinfo's model name.
 std::string CpuModel();
 // The file system `p` is on ("ext4", ...): fsync costs depend on it.
