@@ -72,6 +72,37 @@ absl::StatusOr<DataDir> PrepareDataDir(const std::string& flag,
   return out;
 }
 
+uint64_t SeedMarker::Read(const fs::path& dir) const {
+  std::ifstream in(dir / file);
+  std::string word;
+  int found_layout = 0;
+  uint64_t n = 0;
+  if (!(in >> word >> found_layout) || word != "layout" ||
+      found_layout != layout) {
+    return 0;
+  }
+  if (!(in >> word >> n) || word != key) return 0;
+  return n;
+}
+
+absl::Status SeedMarker::Write(const fs::path& dir, uint64_t n) const {
+  const fs::path tmp = dir / StrCat(file, ".tmp");
+  {
+    std::ofstream out(tmp);
+    out << "layout " << layout << "\n" << key << " " << n << "\n";
+    if (!out) return absl::UnavailableError("cannot write the seed marker");
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir / file, ec);
+  if (ec) return absl::UnavailableError(ec.message());
+  return absl::OkStatus();
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
 std::string CpuModel() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;

@@ -4,6 +4,7 @@
 #ifndef GATEKEEPER_BENCH_MACHINE_H_
 #define GATEKEEPER_BENCH_MACHINE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -27,6 +28,19 @@ struct DataDir {
 };
 absl::StatusOr<DataDir> PrepareDataDir(const std::string& flag,
                                        std::string_view tool);
+// The file marking how far a seed got in a data directory ("layout V\nKEY
+// N\n"), so that a later run reuses it or resumes it.
+struct SeedMarker {
+  const char* file;  // in the data directory
+  int layout;        // a marker of another layout counts as none
+  const char* key;   // what N counts ("consents", "customers")
+  // N, or 0 when there is no (valid) marker.
+  uint64_t Read(const std::filesystem::path& dir) const;
+  // Replaces the marker (written aside, then renamed).
+  absl::Status Write(const std::filesystem::path& dir, uint64_t n) const;
+};
+// Seconds since t0.
+double SecondsSince(std::chrono::steady_clock::time_point t0);
 // /proc/cpuinfo's model name.
 std::string CpuModel();
 // The file system `p` is on ("ext4", ...): fsync costs depend on it.

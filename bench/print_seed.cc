@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "bench/machine.h"
 #include "bench/print_layout.h"
 #include "bench/seed.h"
 #include "daemon/common/crypto.h"
@@ -27,7 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kMarkerFile[] = "gkprintbench-seed.txt";
 constexpr int kLayoutVersion = 1;
 // Customers per ImportConsents transaction (about 10,800 consents).
 constexpr uint64_t kBatchCustomers = 10000;
@@ -42,36 +42,8 @@ constexpr Micros kExpiredCollectedAt = kCollectedAt - 365 * kDay;
 constexpr char kCreator[] = "gkprintbench-creator";
 constexpr char kApprover[] = "gkprintbench-approver";
 
-double SecondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-      .count();
-}
-
-// The marker's customer count, or 0 when there is no (valid) marker.
-uint64_t ReadMarker(const fs::path& dir) {
-  std::ifstream in(dir / kMarkerFile);
-  std::string key;
-  int layout = 0;
-  uint64_t n = 0;
-  if (!(in >> key >> layout) || key != "layout" || layout != kLayoutVersion) {
-    return 0;
-  }
-  if (!(in >> key >> n) || key != "customers") return 0;
-  return n;
-}
-
-absl::Status WriteMarker(const fs::path& dir, uint64_t n) {
-  const fs::path tmp = dir / StrCat(kMarkerFile, ".tmp");
-  {
-    std::ofstream out(tmp);
-    out << "layout " << kLayoutVersion << "\ncustomers " << n << "\n";
-    if (!out) return absl::UnavailableError("cannot write the seed marker");
-  }
-  std::error_code ec;
-  fs::rename(tmp, dir / kMarkerFile, ec);
-  if (ec) return absl::UnavailableError(ec.message());
-  return absl::OkStatus();
-}
+constexpr SeedMarker kMarker{"gkprintbench-seed.txt", kLayoutVersion,
+                             "customers"};
 
 // Consent of customer i (an AD_INSERT one, or with `phone` its TELEMARKETING
 // one), built as the daemon's RecordConsent builds it from the equivalent
@@ -378,7 +350,7 @@ absl::StatusOr<PrintSeedResult> SeedPrint(
   std::error_code ec;
   const bool db_exists = fs::exists(db, ec);
   // A marker without its database describes nothing.
-  const uint64_t marked = db_exists ? ReadMarker(dir) : 0;
+  const uint64_t marked = db_exists ? kMarker.Read(dir) : 0;
   out.customers = std::max(marked, customers);
   auto key = Pseudonymizer::LoadOrCreate(dir / "pseudonym.key");
   if (!key.ok()) return key.status();
@@ -433,7 +405,7 @@ absl::StatusOr<PrintSeedResult> SeedPrint(
     (*store)->Close();
     store->reset();
     if (!s.ok()) return s;
-    if (absl::Status m = WriteMarker(dir, customers); !m.ok()) return m;
+    if (absl::Status m = kMarker.Write(dir, customers); !m.ok()) return m;
   }
   if (absl::Status s = CheckCampaigns(db); !s.ok()) return s;
   return out;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "bench/machine.h"
 #include "daemon/common/crypto.h"
 #include "daemon/common/phone.h"
 #include "daemon/common/strings.h"
@@ -22,7 +23,6 @@ namespace {
 
 constexpr uint64_t kBatch = 10000;
 constexpr uint64_t kMaxConsents = 90'000'000;  // distinct 090 numbers
-constexpr char kMarkerFile[] = "gkbench-seed.txt";
 constexpr int kLayoutVersion = 1;
 // 2026-04-01T00:00:00Z: fixed, so a re-run computes the same fingerprints and
 // an interrupted seed resumes (ImportConsents skips known request_ids).
@@ -30,36 +30,7 @@ constexpr Micros kCollectedAt = 1775001600LL * 1'000'000;
 constexpr char kCreator[] = "gkbench-creator";
 constexpr char kApprover[] = "gkbench-approver";
 
-double SecondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-      .count();
-}
-
-// The marker's N, or 0 when there is no (valid) marker.
-uint64_t ReadMarker(const std::filesystem::path& dir) {
-  std::ifstream in(dir / kMarkerFile);
-  std::string key;
-  int layout = 0;
-  uint64_t n = 0;
-  if (!(in >> key >> layout) || key != "layout" || layout != kLayoutVersion) {
-    return 0;
-  }
-  if (!(in >> key >> n) || key != "consents") return 0;
-  return n;
-}
-
-absl::Status WriteMarker(const std::filesystem::path& dir, uint64_t n) {
-  const std::filesystem::path tmp = dir / StrCat(kMarkerFile, ".tmp");
-  {
-    std::ofstream out(tmp);
-    out << "layout " << kLayoutVersion << "\nconsents " << n << "\n";
-    if (!out) return absl::UnavailableError("cannot write the seed marker");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, dir / kMarkerFile, ec);
-  if (ec) return absl::UnavailableError(ec.message());
-  return absl::OkStatus();
-}
+constexpr SeedMarker kMarker{"gkbench-seed.txt", kLayoutVersion, "consents"};
 
 // Builds consent i exactly as the daemon's RecordConsent would from the
 // equivalent request (validation, pseudonym, fingerprint).
@@ -194,7 +165,7 @@ absl::StatusOr<SeedResult> Seed(const std::filesystem::path& dir,
   std::error_code ec;
   const bool db_exists = std::filesystem::exists(db, ec);
   // A marker without its database describes nothing.
-  const uint64_t marked = db_exists ? ReadMarker(dir) : 0;
+  const uint64_t marked = db_exists ? kMarker.Read(dir) : 0;
   const uint64_t from = marked;
   out.layout_consents = std::max(marked, consents);
 
@@ -272,7 +243,7 @@ absl::StatusOr<SeedResult> Seed(const std::filesystem::path& dir,
         << static_cast<uint64_t>(static_cast<double>(out.imported) /
                                  out.seconds)
         << " consents/s\n";
-    if (absl::Status s = WriteMarker(dir, consents); !s.ok()) return s;
+    if (absl::Status s = kMarker.Write(dir, consents); !s.ok()) return s;
   }
 
   auto insert = EnsureCampaign(**store, config, v1::CAMPAIGN_KIND_INSERT, log);
