@@ -6,6 +6,9 @@
 // "print.batch" entry) in batch order; a batch whose inputs changed meanwhile
 // is decided again. Thread-safe; a run is meant to be fed by one stream at a
 // time (a second stream of the same run waits its turn batch by batch).
+// Runs are opened, decided and closed in print_runs.cc; the checks after
+// printing (reconciliation, pull list) are in print_checks.cc; what both use
+// to decide a document is in print_decisions.h.
 //
 // Memory of an open run: about 30 bytes a document (the hashes of its
 // document ids, for duplicates, and its customers' index keys, written when
