@@ -1,5 +1,6 @@
 #include "daemon/audit/print_batch.h"
 
+#include <array>
 #include <bit>
 #include <unordered_map>
 
@@ -69,19 +70,26 @@ class Reader {
   bool ok_ = true;
 };
 
-// Appends the bytes of `hex`, lowercase hex digits (IsLowerHex).
-void AppendLowerHexBytes(std::string_view hex, std::string& out) {
-  const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-  }
-}
+// The value of each lowercase hex digit; -1 for any other byte.
+constexpr auto kLowerHex = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = c - '0';
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<size_t>(c)] = c - 'a' + 10;
+  return t;
+}();
 
-bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+// The 16 bytes of 32 lowercase hex digits, checked and converted in one
+// pass (this runs for every ALLOW of a print run); false if any is not one.
+bool LowerHexBytes16(std::string_view hex, char (&out)[16]) {
+  int bad = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    const int hi = kLowerHex[static_cast<uint8_t>(hex[2 * i])];
+    const int lo = kLowerHex[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= hi | lo;  // negative if either is -1
+    out[i] = static_cast<char>((hi << 4) | (lo & 0xf));
   }
-  return true;
+  return bad >= 0;
 }
 
 }  // namespace
@@ -131,16 +139,14 @@ std::string EncodePrintBatch(const std::vector<DocumentVerdicts>& docs) {
       PutVarint(out, decision_campaign[decision++]);
       PutVarint(out, c.reasons);
       const std::string_view id = c.consent_id;
-      const std::string_view hex =
-          id.size() == kConsentPrefix.size() + 32 &&
-                  id.substr(0, kConsentPrefix.size()) == kConsentPrefix
-              ? id.substr(kConsentPrefix.size())
-              : std::string_view();
+      char bytes[16];
       if (id.empty()) {
         out.push_back(static_cast<char>(kNoConsent));
-      } else if (!hex.empty() && IsLowerHex(hex)) {
+      } else if (id.size() == kConsentPrefix.size() + 32 &&
+                 id.substr(0, kConsentPrefix.size()) == kConsentPrefix &&
+                 LowerHexBytes16(id.substr(kConsentPrefix.size()), bytes)) {
         out.push_back(static_cast<char>(kBinaryConsent));
-        AppendLowerHexBytes(hex, out);
+        out.append(bytes, sizeof bytes);
       } else {
         out.push_back(static_cast<char>(kTextConsent));
         PutString(out, id);

@@ -119,5 +119,21 @@ TEST(PrintBatchTest, ReasonNamesAreInCodeOrder) {
   EXPECT_EQ(ReasonNames(0), "");
 }
 
+TEST(PrintBatchTest, ConsentIdsOfTheCompactShapeButNotLowerHexStayText) {
+  // Ids that look like the compact form but are not lowercase hex are kept
+  // as text, not mangled into bytes; the others round-trip as bytes.
+  const std::vector<DocumentVerdicts> docs = {
+      {"doc-003",
+       "C-3",
+       {{"leaflet-fibre", AllowMask(), "cns_0123456789ABCDEF0123456789abcdef"},
+        {"leaflet-power", AllowMask(), "cns_0123456789abcdef0123456789abcdeg"},
+        {"leaflet-gas", AllowMask(), "cns_ffffffffffffffffffffffffffffff00"},
+        {"leaflet-tv", AllowMask(), "cns_00000000000000000000000000000000"}}},
+  };
+  auto back = DecodePrintBatch(EncodePrintBatch(docs));
+  ASSERT_TRUE(back.ok()) << back.status();
+  ExpectSame(docs, *back);
+}
+
 }  // namespace
 }  // namespace gatekeeper
