@@ -93,6 +93,7 @@ class ReferenceStream final
                                "open: the run is open already"));
     }
     run_id_ = req_.open().print_run_id();
+    compact_ = req_.open().compact_answers();
     if (run_id_.empty()) {
       return Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                "print_run_id: is required"));
@@ -151,7 +152,13 @@ class ReferenceStream final
         d.campaigns.push_back(std::move(v));
       }
       AppendDecisionLines(d, lines);
-      ToAnswer(d, answer->add_documents());
+      if (compact_) {
+        for (const CampaignVerdict& c : d.campaigns) {
+          answer->add_reason_bits(c.reasons);
+        }
+      } else {
+        ToAnswer(d, answer->add_documents());
+      }
     }
     documents_ += static_cast<uint64_t>(batch.items_size());
     digest_.Update(lines);
@@ -229,6 +236,7 @@ class ReferenceStream final
   v1::InsertBatchRequest req_;  // the read in flight
   // The reading side's (one read at a time):
   std::string run_id_;
+  bool compact_ = false;  // OpenRun.compact_answers
   uint64_t next_batch_ = 0;
   uint64_t documents_ = 0, decisions_ = 0;
   std::map<std::string, uint64_t> allowed_by_campaign_;

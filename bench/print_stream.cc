@@ -69,10 +69,13 @@ StreamResult StreamRun(const StreamOptions& o) {
   };
   std::vector<uint64_t> request_sizes(batches.size()),
       response_sizes(batches.size(), 0);
-  std::vector<int> items(batches.size());
+  std::vector<int> items(batches.size()), decisions(batches.size(), 0);
   for (size_t j = 0; j < batches.size(); ++j) {
     request_sizes[j] = batches[j].ByteSizeLong();
     items[j] = batches[j].batch().items_size();
+    for (const v1::InsertItem& item : batches[j].batch().items()) {
+      decisions[j] += item.campaign_ids_size();
+    }
   }
 
   grpc::ChannelArguments args;
@@ -93,6 +96,8 @@ StreamResult StreamRun(const StreamOptions& o) {
     v1::InsertBatchRequest open;
     open.mutable_open()->set_print_run_id(o.run_id);
     open.mutable_open()->set_actor("gkprintbench");
+    // As print-gate asks: the answers carry reason bits, not the ids.
+    open.mutable_open()->set_compact_answers(true);
     out.request_bytes += open.ByteSizeLong();
     stream->Write(open);
   }
@@ -128,21 +133,18 @@ StreamResult StreamRun(const StreamOptions& o) {
     } else if (resp.has_batch() && opened) {
       const v1::BatchDecided& b = resp.batch();
       const size_t j = slot(expected);
-      if (b.batch_no() != expected || b.documents_size() != items[j]) {
+      if (b.batch_no() != expected || b.reason_bits_size() != decisions[j]) {
         error = StrCat("answer for batch ", b.batch_no(), " with ",
-                       b.documents_size(), " documents when batch ", expected,
-                       " of ", items[j], " was due");
+                       b.reason_bits_size(), " decisions when batch ", expected,
+                       " of ", decisions[j], " was due");
         break;
       }
       // The same batch content gets the same answer: sized once.
       if (response_sizes[j] == 0) response_sizes[j] = resp.ByteSizeLong();
       out.response_bytes += response_sizes[j];
       out.request_bytes += request_sizes[j];
-      for (const v1::DocumentDecision& d : b.documents()) {
-        out.decisions += static_cast<uint64_t>(d.allowed_campaign_ids_size() +
-                                               d.blocked_size());
-      }
-      out.documents += static_cast<uint64_t>(b.documents_size());
+      out.decisions += static_cast<uint64_t>(b.reason_bits_size());
+      out.documents += static_cast<uint64_t>(items[j]);
       ++out.batches;
       ++expected;
       {

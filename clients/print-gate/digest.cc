@@ -69,6 +69,22 @@ std::string JoinReasons(const google::protobuf::RepeatedField<int>& reasons) {
   return out;
 }
 
+std::string JoinReasonBits(uint32_t bits) {
+  // Names made once: a run has millions of blocked decisions.
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (int r = 0; r < 32; ++r) names.push_back(ReasonName(r));
+    return names;
+  }();
+  std::string out;
+  for (int r = 0; r < 32; ++r) {
+    if ((bits & (1u << r)) == 0) continue;
+    if (!out.empty()) out += ';';
+    out += kNames[static_cast<size_t>(r)];
+  }
+  return out;
+}
+
 void AppendDecisionLine(std::string& out, std::string_view document_id,
                         std::string_view customer_id,
                         std::string_view campaign_id, bool allow,

@@ -4,14 +4,16 @@
 //   document_id TAB customer_id TAB campaign_id TAB verdict TAB reasons LF
 // verdict ALLOW or BLOCK; reasons the Reason names without "REASON_"
 // (CONSENT_ON_RECORD for an ALLOW), joined by ";" in ascending code order.
-// print-gate computes it over what it writes, per batch (batch_sha256) and
-// for the run, and refuses answers that do not match. Sha256 is not
+// print-gate computes it over what it writes for the run (and per batch,
+// batch_sha256, for batches replayed in full), and refuses answers that do
+// not match. Sha256 is not
 // thread-safe; the functions are.
 #ifndef GATEKEEPER_CLIENTS_PRINT_GATE_DIGEST_H_
 #define GATEKEEPER_CLIENTS_PRINT_GATE_DIGEST_H_
 
 #include <google/protobuf/repeated_field.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +42,9 @@ std::string ReasonName(int reason);
 
 // "NO_CONSENT;CONSENT_WITHDRAWN": the names in ascending code order.
 std::string JoinReasons(const google::protobuf::RepeatedField<int>& reasons);
+
+// The same for BatchDecided.reason_bits: bit r set for each Reason r.
+std::string JoinReasonBits(uint32_t bits);
 
 // One decision line (with its LF) appended to `out`. `reasons` as from
 // JoinReasons; ignored for an ALLOW.

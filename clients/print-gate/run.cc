@@ -142,6 +142,8 @@ class BatchArenaMemory {
   std::unique_ptr<char[]> block_ = std::make_unique<char[]>(kBytes);
 };
 
+class BatchOutput;
+
 class Run {
  public:
   Run(const Globals& g, const DecideOptions& o, uint64_t total_documents)
@@ -160,6 +162,10 @@ class Run {
   void ReadEntries(Batch& b, size_t rows);
   // Checks an answer against its batch and writes it out.
   void Apply(const Batch& b, const v1::BatchDecided& d, bool replayed);
+  // The same for an answer in reason_bits (OpenRun.compact_answers).
+  void ApplyCompact(const Batch& b, const v1::BatchDecided& d);
+  // A batch's outputs, once checked.
+  void Write(const BatchOutput& o);
   // The malformed rows of a batch without rows (after the last batch).
   void ApplyTail(const Batch& b);
   void WriteBadRow(const RowProblem& p, std::string& rejects);
@@ -262,12 +268,53 @@ void Run::WriteBadRow(const RowProblem& p, std::string& rejects) {
                   eol_);
 }
 
+// A batch's outputs as its answer is applied: the rows with their allowed
+// codes, the rejects and the decision lines (for the digests).
+class BatchOutput {
+ public:
+  BatchOutput(size_t rows, std::string_view eol) : eol_(eol) {
+    // Sized once: grown by appends they were copied several times a batch.
+    out_rows.reserve(rows * 96);
+    reject_rows.reserve(rows * 96);
+    lines.reserve(rows * 160);
+  }
+
+  // One code of `row`, allowed or blocked for `reasons` (JoinReasons).
+  void Code(const ManifestRow& row, const std::string& code, bool allow,
+            std::string_view reasons) {
+    if (allow) {
+      if (!allowed_.empty()) allowed_ += ';';
+      allowed_ += code;
+    } else {
+      AppendCsvRecord(reject_rows,
+                      {row.document_id, row.customer_id, code, reasons}, eol_);
+    }
+    AppendDecisionLine(lines, row.document_id, row.customer_id, code, allow,
+                       reasons);
+  }
+  // After the row's codes.
+  void EndRow(const ManifestRow& row) {
+    AppendCsvRecord(out_rows, {row.document_id, row.customer_id, allowed_},
+                    eol_);
+    allowed_.clear();
+  }
+
+  std::string out_rows, reject_rows, lines;
+
+ private:
+  const std::string_view eol_;
+  std::string allowed_;
+};
+
 void Run::Apply(const Batch& b, const v1::BatchDecided& d, bool replayed) {
   const std::string batch = "batch " + std::to_string(b.batch_no);
   if (d.batch_no() != b.batch_no) {
     throw Error("the daemon answered batch " + std::to_string(d.batch_no()) +
                 " when " + batch + " was due");
   }
+  // Compact (OpenRun.compact_answers) unless replayed or the daemon answered
+  // in full anyway.
+  if (!replayed && d.documents_size() == 0) return ApplyCompact(b, d);
   if (static_cast<size_t>(d.documents_size()) > b.rows) {
     throw Error(
         replayed
@@ -281,15 +328,11 @@ void Run::Apply(const Batch& b, const v1::BatchDecided& d, bool replayed) {
     throw Error("the daemon answered " + std::to_string(d.documents_size()) +
                 " documents for " + batch + " of " + std::to_string(b.rows));
   }
-  std::string out_rows, reject_rows, lines;
-  // Sized once: grown by appends they were copied several times a batch.
-  out_rows.reserve(b.rows * 96);
-  reject_rows.reserve(b.rows * 96);
-  lines.reserve(b.rows * 160);
+  BatchOutput o(b.rows, eol_);
   int i = 0;
   for (const Entry& e : b.entries) {
     if (const auto* p = std::get_if<RowProblem>(&e)) {
-      WriteBadRow(*p, reject_rows);
+      WriteBadRow(*p, o.reject_rows);
       continue;
     }
     const ManifestRow& row = std::get<ManifestRow>(e);
@@ -314,7 +357,6 @@ void Run::Apply(const Batch& b, const v1::BatchDecided& d, bool replayed) {
                             doc.blocked_size()) != row.codes.size()) {
       throw mismatch();
     }
-    std::string allowed;
     for (const std::string& code : row.codes) {
       const auto& a = doc.allowed_campaign_ids();
       const bool allow = std::find(a.begin(), a.end(), code) != a.end();
@@ -324,36 +366,69 @@ void Run::Apply(const Batch& b, const v1::BatchDecided& d, bool replayed) {
                          return c.campaign_id() == code;
                        });
       if (allow == (blocked != doc.blocked().end())) throw mismatch();
-      if (allow) {
-        if (!allowed.empty()) allowed += ';';
-        allowed += code;
-        AppendDecisionLine(lines, row.document_id, row.customer_id, code, true,
-                           {});
-      } else {
-        const std::string reasons = JoinReasons(blocked->reasons());
-        AppendCsvRecord(reject_rows,
-                        {row.document_id, row.customer_id, code, reasons},
-                        eol_);
-        AppendDecisionLine(lines, row.document_id, row.customer_id, code, false,
-                           reasons);
-      }
+      o.Code(row, code, allow, allow ? "" : JoinReasons(blocked->reasons()));
     }
-    AppendCsvRecord(out_rows, {row.document_id, row.customer_id, allowed},
-                    eol_);
+    o.EndRow(row);
     ++documents_;
     decisions_ += row.codes.size();
   }
   Sha256 h;
-  h.Update(lines);
+  h.Update(o.lines);
   const std::string mine = h.HexDigest();
   if (Lower(d.batch_sha256()) != mine) {
     throw Error(
         batch + ": the daemon's batch_sha256 " + Quoted(d.batch_sha256()) +
         " is not the SHA-256 of its decisions as received (" + mine + ")");
   }
-  run_digest_.Update(lines);
-  out_->Write(out_rows);
-  rejects_->Write(reject_rows);
+  Write(o);
+}
+
+void Run::ApplyCompact(const Batch& b, const v1::BatchDecided& d) {
+  // The decisions are the rows' codes in order; that they were decided for
+  // these ids is checked once, by the run digest over the lines made here
+  // against the daemon's (a SHA-256 of each batch as well would cost a
+  // tenth of print-gate's time for nothing more).
+  size_t decisions = 0;
+  for (const Entry& e : b.entries) {
+    if (const auto* row = std::get_if<ManifestRow>(&e)) {
+      decisions += row->codes.size();
+    }
+  }
+  if (static_cast<size_t>(d.reason_bits_size()) != decisions) {
+    throw Error("the daemon answered " + std::to_string(d.reason_bits_size()) +
+                " decisions for batch " + std::to_string(b.batch_no) + " of " +
+                std::to_string(decisions));
+  }
+  constexpr uint32_t kAllow = 1u << v1::REASON_CONSENT_ON_RECORD;
+  BatchOutput o(b.rows, eol_);
+  int k = 0;
+  for (const Entry& e : b.entries) {
+    if (const auto* p = std::get_if<RowProblem>(&e)) {
+      WriteBadRow(*p, o.reject_rows);
+      continue;
+    }
+    const ManifestRow& row = std::get<ManifestRow>(e);
+    for (const std::string& code : row.codes) {
+      const uint32_t bits = d.reason_bits(k++);
+      if (bits == 0 || ((bits & kAllow) != 0 && bits != kAllow)) {
+        throw Error(Where(o_.manifest, row.line) +
+                    ": the daemon answered no verdict for " + Quoted(code) +
+                    " (reason bits " + std::to_string(bits) + ")");
+      }
+      const bool allow = bits == kAllow;
+      o.Code(row, code, allow, allow ? "" : JoinReasonBits(bits));
+    }
+    o.EndRow(row);
+    ++documents_;
+    decisions_ += row.codes.size();
+  }
+  Write(o);
+}
+
+void Run::Write(const BatchOutput& o) {
+  run_digest_.Update(o.lines);
+  out_->Write(o.out_rows);
+  rejects_->Write(o.reject_rows);
   ++batches_;
   progress_.Update(documents_);
 }
@@ -533,6 +608,7 @@ int Run::Execute() {
     open->set_reprint_of(o_.reprint_of);
     open->set_replay_decided(true);
     open->set_replay_completed(outputs_missing);
+    open->set_compact_answers(true);
     stream_->Write(req);  // a failure shows in Read and Finish
   }
   std::thread sender;

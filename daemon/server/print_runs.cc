@@ -75,6 +75,7 @@ struct BatchJob {
   std::vector<uint64_t> index_entries;  // PrintIndexEntry per document
   uint64_t state_version = 0;
   int attempts = 0;
+  bool compact = false;  // answered by reason_bits
   bool decided = false;  // guarded by the run's mu
   std::function<void(absl::StatusOr<v1::BatchDecided>)> done;
 };
@@ -280,7 +281,7 @@ absl::StatusOr<v1::RunOpened> PrintRuns::Open(
 }
 
 void PrintRuns::DecideBatch(
-    const std::string& run_id, v1::InsertBatch batch,
+    const std::string& run_id, v1::InsertBatch batch, bool compact,
     std::function<void(absl::StatusOr<v1::BatchDecided>)> done,
     const std::function<void()>& accepted) {
   std::shared_ptr<Run> run;
@@ -375,6 +376,7 @@ void PrintRuns::DecideBatch(
     // Queued in the order accepted, whatever order the deciding ends in.
     job = std::make_shared<BatchJob>();
     job->batch = std::move(batch);
+    job->compact = compact;
     job->done = std::move(done);
     run->queue.push_back(job);
   }
@@ -398,13 +400,21 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
   const Micros now = clock_.Now();
   job.state_version = store_.StateVersion();
   ++job.attempts;
-  job.verdicts.clear();
   job.lines.clear();
   job.keys.clear();
   job.index_entries.clear();
-  // Sized once: grown by appends they were copied several times a batch.
   const auto items = static_cast<size_t>(job.batch.items_size());
-  job.verdicts.reserve(items);
+  if (job.verdicts.empty()) {
+    // The ids move from the request into the verdicts (a copy of each
+    // document id was an allocation); deciding again reuses them.
+    job.verdicts.resize(items);
+    for (size_t i = 0; i < items; ++i) {
+      v1::InsertItem& item = *job.batch.mutable_items(static_cast<int>(i));
+      job.verdicts[i].document_id = std::move(*item.mutable_document_id());
+      job.verdicts[i].customer_id = std::move(*item.mutable_customer_id());
+    }
+  }
+  // Sized once: grown by appends they were copied several times a batch.
   job.lines.reserve(items * 160);
   job.keys.reserve(items + 16);
   job.index_entries.reserve(items);
@@ -418,25 +428,24 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
   uint64_t blocked[32] = {};
   // The customers of the next window are prefetched while this one is
   // decided (and the first window before it is).
-  constexpr int kWindow = 256;
+  constexpr size_t kWindow = 256;
   std::vector<std::string_view> ahead;
-  const auto prefetch = [&](int from) {
+  const auto prefetch = [&](size_t from) {
     ahead.clear();
-    const int to = std::min(from + kWindow, job.batch.items_size());
-    for (int i = from; i < to; ++i) {
-      ahead.push_back(job.batch.items(i).customer_id());
+    for (size_t i = from; i < std::min(from + kWindow, items); ++i) {
+      ahead.push_back(job.verdicts[i].customer_id);
     }
     if (!ahead.empty()) store_.PrefetchCustomers(ahead);
   };
   prefetch(0);
-  int position = 0;
-  for (const v1::InsertItem& item : job.batch.items()) {
-    if (position++ % kWindow == 0) prefetch(position - 1 + kWindow);
-    DocumentVerdicts d;
-    d.document_id = item.document_id();
-    d.customer_id = item.customer_id();
+  for (size_t i = 0; i < items; ++i) {
+    if (i % kWindow == 0) prefetch(i + kWindow);
+    const v1::InsertItem& item = job.batch.items(static_cast<int>(i));
+    DocumentVerdicts& d = job.verdicts[i];
+    d.campaigns.clear();
+    d.campaigns.reserve(static_cast<size_t>(item.campaign_ids_size()));
     for (const std::string& campaign : item.campaign_ids()) {
-      CampaignVerdict v = decider.Decide(item.customer_id(), campaign);
+      CampaignVerdict v = decider.Decide(d.customer_id, campaign);
       ++decisions;
       if (IsAllow(v.reasons)) {
         ++allowed.Of(campaign);
@@ -446,11 +455,10 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
       d.campaigns.push_back(std::move(v));
     }
     AppendDecisionLines(d, job.lines);
-    job.keys.push_back(CustomerKey(item.customer_id()));
+    job.keys.push_back(CustomerKey(d.customer_id));
     job.index_entries.push_back(
-        PrintIndexEntry(PrintCustomerKey(item.customer_id()),
+        PrintIndexEntry(PrintCustomerKey(d.customer_id),
                         static_cast<uint32_t>(job.batch.batch_no())));
-    job.verdicts.push_back(std::move(d));
   }
   absl::flat_hash_set<std::string_view> campaigns;
   for (const v1::InsertItem& item : job.batch.items()) {
@@ -535,13 +543,21 @@ void PrintRuns::Append(std::shared_ptr<Run> run,
           return;
         }
         v1::BatchDecided answer;
-        answer.mutable_documents()->Reserve(
-            static_cast<int>(job->verdicts.size()));
         answer.set_batch_no(job->batch.batch_no());
         answer.set_audit_seq(*seq);
         answer.set_batch_sha256(job->payload.decisions_sha256());
-        for (const DocumentVerdicts& d : job->verdicts) {
-          ToAnswer(d, *answer.add_documents());
+        if (job->compact) {
+          auto& bits = *answer.mutable_reason_bits();
+          bits.Reserve(static_cast<int>(job->payload.decisions()));
+          for (const DocumentVerdicts& d : job->verdicts) {
+            for (const CampaignVerdict& c : d.campaigns) bits.Add(c.reasons);
+          }
+        } else {
+          answer.mutable_documents()->Reserve(
+              static_cast<int>(job->verdicts.size()));
+          for (const DocumentVerdicts& d : job->verdicts) {
+            ToAnswer(d, *answer.add_documents());
+          }
         }
         job->done(std::move(answer));
         if (next != nullptr) Append(run, next);

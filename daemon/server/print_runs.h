@@ -55,8 +55,10 @@ class PrintRuns {
   // `accepted` (optional) runs once the batch passed its checks and took its
   // place in the run, before it is decided: the caller may hand in the next
   // batch from then on (from another thread), and the two are decided at the
-  // same time.
+  // same time. `compact`: the answer holds reason_bits instead of documents
+  // (OpenRun.compact_answers).
   void DecideBatch(const std::string& run_id, v1::InsertBatch batch,
+                   bool compact,
                    std::function<void(absl::StatusOr<v1::BatchDecided>)> done,
                    const std::function<void()>& accepted = nullptr);
   // Closes a run whose batches are all durable: its summary, logged.

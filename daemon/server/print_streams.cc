@@ -83,6 +83,7 @@ class BatchStream final
     {
       std::lock_guard<std::mutex> lock(mu_);
       run_id_ = opened->print_run_id();
+      compact_ = req_.open().compact_answers();
       for (auto& r : replayed) out_.push_back(std::move(r));
       out_.emplace_back();
       *out_.back().mutable_opened() = *std::move(opened);
@@ -129,7 +130,7 @@ class BatchStream final
       if (read) StartRead(&req_);
     };
     runs_.DecideBatch(
-        run_id, std::move(*req_.mutable_batch()),
+        run_id, std::move(*req_.mutable_batch()), compact_,
         [this](absl::StatusOr<v1::BatchDecided> r) {
           {
             std::lock_guard<std::mutex> lock(mu_);
@@ -226,11 +227,12 @@ class BatchStream final
   std::mutex mu_;
   std::deque<v1::InsertBatchResponse> out_;  // front: the write in flight
   std::string run_id_;                       // guarded by mu_
-  int in_flight_ = 0;                        // guarded by mu_
-  bool writing_ = false;                     // guarded by mu_
-  bool read_paused_ = false;                 // guarded by mu_
-  bool closing_ = false;                     // guarded by mu_
-  bool closed_ = false;                      // guarded by mu_
+  bool compact_ = false;      // OpenRun.compact_answers; set before any batch
+  int in_flight_ = 0;         // guarded by mu_
+  bool writing_ = false;      // guarded by mu_
+  bool read_paused_ = false;  // guarded by mu_
+  bool closing_ = false;      // guarded by mu_
+  bool closed_ = false;       // guarded by mu_
   bool summary_written_ = false;  // guarded by mu_: queued, last to go
   bool write_failed_ = false;     // guarded by mu_
   bool finished_ = false;         // guarded by mu_

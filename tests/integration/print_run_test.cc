@@ -65,6 +65,10 @@ v1::InsertBatchRequest CloseRequest() {
   return r;
 }
 
+std::vector<uint32_t> Bits(const v1::BatchDecided& b) {
+  return {b.reason_bits().begin(), b.reason_bits().end()};
+}
+
 // What a run's responses said.
 struct RunResult {
   grpc::Status status;
@@ -262,6 +266,46 @@ TEST_F(PrintRunTest, DecidesARunBatchByBatchAndSummarizesIt) {
   // The digest, by its documented definition.
   EXPECT_EQ(s.run_digest(), ToHex(Sha256(ExpectedLines())));
   EXPECT_GT(s.audit_seq(), r.batches[1].audit_seq());
+  EXPECT_TRUE(Verify().ok());
+}
+
+TEST_F(PrintRunTest, CompactAnswersCarryReasonBitsAndReplaysComeInFull) {
+  const auto bit = [](v1::Reason r) { return 1u << r; };
+  const std::vector<std::vector<Item>> batches = TwoBatches();
+  v1::InsertBatchRequest open = OpenRequest("bill-2026-11");
+  open.mutable_open()->set_compact_answers(true);
+  // The first batch only: the run is cut off, then resumed.
+  RunResult first = Run({open, BatchRequest(0, batches[0])});
+  EXPECT_FALSE(first.status.ok());
+  ASSERT_EQ(first.batches.size(), 1u);
+  const v1::BatchDecided& b0 = first.batches[0];
+  EXPECT_EQ(b0.documents_size(), 0);
+  EXPECT_EQ(Bits(b0),
+            (std::vector<uint32_t>{bit(v1::REASON_CONSENT_ON_RECORD),
+                                   bit(v1::REASON_CONSENT_ON_RECORD),
+                                   bit(v1::REASON_CONSENT_WITHDRAWN)}));
+
+  open.mutable_open()->set_replay_decided(true);
+  RunResult second = Run({open, BatchRequest(1, batches[1]), CloseRequest()});
+  ASSERT_TRUE(second.status.ok()) << second.status.error_message();
+  ASSERT_EQ(second.batches.size(), 2u);
+  // The replayed batch in full, with the ids; the new one compact.
+  EXPECT_TRUE(second.batches[0].replayed());
+  ASSERT_EQ(second.batches[0].documents_size(), 2);
+  EXPECT_EQ(second.batches[0].documents(1).document_id(), "doc-002");
+  EXPECT_EQ(second.batches[0].reason_bits_size(), 0);
+  EXPECT_EQ(second.batches[0].batch_sha256(), b0.batch_sha256());
+  const v1::BatchDecided& b1 = second.batches[1];
+  EXPECT_FALSE(b1.replayed());
+  EXPECT_EQ(b1.documents_size(), 0);
+  EXPECT_EQ(Bits(b1),
+            (std::vector<uint32_t>{bit(v1::REASON_NO_CONSENT),
+                                   bit(v1::REASON_NO_CONSENT),
+                                   bit(v1::REASON_UNKNOWN_CAMPAIGN),
+                                   bit(v1::REASON_CONSENT_ON_RECORD)}));
+  // The same decisions as in full: the same digest.
+  ASSERT_EQ(second.summaries.size(), 1u);
+  EXPECT_EQ(second.summaries[0].run_digest(), ToHex(Sha256(ExpectedLines())));
   EXPECT_TRUE(Verify().ok());
 }
 
