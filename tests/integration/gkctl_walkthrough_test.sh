@@ -235,14 +235,14 @@ printf 'leaflet artwork\n' >"$TMP/leaflet.pdf"
 gk 0 campaign create --id "$LEAFLET" --kind insert --company hikari-net \
   "${WINDOW[@]}" --actor alice --description "May leaflet" \
   --leaflet "$TMP/leaflet.pdf" --legal-review LR-2026-0042 \
-  --display PRICE=月額4,980円 --display SHIPPING_FEE=なし \
+  --display 'PRICE=月額4,980円(税込)' --display SHIPPING_FEE=なし \
   --display PAYMENT_TIMING_METHOD=電気料金と合わせて翌月払い \
   --display DELIVERY_TIMING=2週間以内に開通 --display APPLICATION_PERIOD=なし \
   --display CANCELLATION_RETURN_TERMS=書面受領後8日以内は解約可 \
   --display RESPONSIBLE_PERSON=販売責任者_鈴木一郎
 expect_out "state: DRAFT"
 expect_out "leaflet_sha256: $(sha256sum "$TMP/leaflet.pdf" | cut -c1-64)"
-expect_out "disclosures[PRICE]: 月額4,980円"
+expect_out "disclosures[PRICE]: 月額4,980円(税込)"
 gk 2 campaign approve --id "$LEAFLET" --approver alice
 expect_one_error_line
 expect_err "gkctl: FAILED_PRECONDITION: "
