@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
 #include "absl/synchronization/mutex.h"
@@ -78,11 +79,22 @@ int main(int argc, char** argv) {
   std::cout << "gatekeeperd: listening on " << (*daemon)->address() << "\n"
             << std::flush;
 
+  // SIGUSR1: logrotate moved the event log away.
+  boost::asio::signal_set reopen(io, SIGUSR1);
+  std::function<void(const boost::system::error_code&, int)> on_reopen =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        (*daemon)->ReopenEventLog();
+        reopen.async_wait(on_reopen);
+      };
+  reopen.async_wait(on_reopen);
+
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     std::cerr << "gatekeeperd: signal " << signo
               << ", draining in-flight calls\n";
     (*daemon)->Shutdown();
+    reopen.cancel();
     io.stop();
   });
   io.run();

@@ -301,6 +301,13 @@ absl::Status ValidateConfig(Config& config) {
   if (auto off = ParseUtcOffset(config.utc_offset()); !off.ok()) {
     return Invalid("utc_offset", std::string(off.status().message()));
   }
+  if (config.has_event_log()) {
+    const std::string& path = config.event_log().path();
+    if (path.empty()) return Invalid("event_log.path", "is required");
+    if (path.back() == '/') {
+      return Invalid("event_log.path", "names a directory; expected a file");
+    }
+  }
   if (config.max_batch() == 0) config.set_max_batch(kDefaultMaxBatch);
   if (config.max_batch() > 10000) {
     return Invalid("max_batch", "must be at most 10000");

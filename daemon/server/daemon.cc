@@ -13,6 +13,8 @@
 
 #include "absl/status/status.h"
 #include "daemon/common/strings.h"
+#include "daemon/ops/audit_feed.h"
+#include "daemon/ops/event_log.h"
 #include "daemon/server/gates.h"
 #include "daemon/server/services.h"
 #include "daemon/store/sqlite_store.h"
@@ -25,7 +27,9 @@ struct Daemon::State {
   const Clock& clock;
   int lock_fd = -1;
   std::optional<Pseudonymizer> pseudonymizer;
+  AuditFeed feed;  // the durable head, published after each commit
   std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<EventLog> event_log;  // stopped before the store closes
   std::unique_ptr<Gates> gates;
   std::unique_ptr<CallReports> call_reports;
   std::unique_ptr<PrintRuns> print_runs;
@@ -100,9 +104,23 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
       }
     }
   };
+  so.on_commit = [raw](const CommitInfo& c) { raw->feed.Publish(c.head_seq); };
   auto store = SqliteStore::Open(so);
   if (!store.ok()) return store.status();
   st->store = *std::move(store);
+  st->feed.Publish(st->store->DurableHeadSeq());
+  if (cfg.has_event_log()) {
+    EventLogOptions eo;
+    eo.path = cfg.event_log().path();
+    eo.position_path = (dir / "event_log.position").string();
+    eo.utc_offset_seconds = ParseUtcOffset(cfg.utc_offset()).value_or(0);
+    auto log = EventLog::Start(std::move(eo), *st->store, st->feed);
+    if (!log.ok()) {
+      st->store->Close();
+      return log.status();
+    }
+    st->event_log = *std::move(log);
+  }
 
   ServiceDeps deps{*st->store, st->config, *st->pseudonymizer, clock};
   st->gates = std::make_unique<Gates>(*st->store, st->config,
@@ -151,6 +169,10 @@ Daemon::Daemon(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 Daemon::~Daemon() { Shutdown(); }
 
+void Daemon::ReopenEventLog() {
+  if (state_->event_log != nullptr) state_->event_log->Reopen();
+}
+
 void Daemon::Shutdown(std::chrono::milliseconds grace) {
   std::call_once(state_->shutdown_once, [&] {
     if (auto* health = state_->server->GetHealthCheckService()) {
@@ -158,6 +180,9 @@ void Daemon::Shutdown(std::chrono::milliseconds grace) {
     }
     state_->server->Shutdown(std::chrono::system_clock::now() + grace);
     state_->server->Wait();
+    // Everything durable goes into the event log before the store closes.
+    if (state_->event_log != nullptr) state_->event_log->Stop();
+    state_->feed.Close();
     state_->store->Close();
   });
 }

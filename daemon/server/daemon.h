@@ -28,6 +28,10 @@ class Daemon {
   // The bound address, with the port actually chosen when listen used port 0.
   const std::string& address() const { return address_; }
 
+  // The event log writes to a fresh file at its path from its next line on
+  // (SIGUSR1, after logrotate moved the file). No-op without an event log.
+  void ReopenEventLog();
+
   // Idempotent. In-flight calls get `grace` to finish; then they are
   // cancelled.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <future>
 #include <iterator>
@@ -77,6 +78,7 @@ SqliteStore::SqliteStore(SqliteStoreOptions options,
     : options_(std::move(options)),
       writer_(std::move(writer)),
       chain_(std::move(head)),
+      durable_head_seq_(chain_.head().seq),
       runs_index_(options_.index_run_entries) {}
 
 void SqliteStore::Start() {
@@ -299,10 +301,13 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
       return fail_all(s);
     }
   }
+  const auto commit_start = std::chrono::steady_clock::now();
   if (!(s = Control("COMMIT")).ok()) {
     return fail_all(absl::UnavailableError(
         StrCat("commit failed, nothing was written: ", s.message())));
   }
+  const std::chrono::duration<double> commit_time =
+      std::chrono::steady_clock::now() - commit_start;
   if (!pending.campaigns.empty()) {
     std::unique_lock<std::shared_mutex> lock(campaigns_mu_);
     for (auto& c : pending.campaigns) {
@@ -322,6 +327,13 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
   // Published after the in-memory views: a decision that reads the new
   // version also reads the new campaigns, consents and entries.
   committed_state_version_.store(state_version_);
+  if (chain_.head().seq != committed.seq) {
+    durable_head_seq_.store(chain_.head().seq);
+    if (options_.on_commit) {
+      options_.on_commit(
+          {chain_.head().seq, batch.size(), commit_time.count()});
+    }
+  }
   complete(nullptr);
 }
 

@@ -59,6 +59,12 @@
 
 namespace gatekeeper {
 
+struct CommitInfo {
+  uint64_t head_seq = 0;      // the last durable audit entry
+  size_t writes = 0;          // operations in the transaction
+  double commit_seconds = 0;  // COMMIT, with its fsync
+};
+
 struct SqliteStoreOptions {
   std::string path;
   const Clock* clock = &SystemClock::Get();
@@ -79,6 +85,12 @@ struct SqliteStoreOptions {
   // Called once, on the writing thread, when an I/O error makes the store
   // refuse writes (e.g. to mark the daemon NOT_SERVING).
   std::function<void(const absl::Status&)> on_refusing_writes;
+  // Called on the committing thread after every durable commit that
+  // appended audit entries (and must be quick: it holds the writer), with
+  // the new head seq, the writes in the transaction and the time COMMIT
+  // took (its fsync with synchronous=FULL). For followers of the log and
+  // metrics.
+  std::function<void(const CommitInfo&)> on_commit;
   // Entries per run of the per-customer audit index (customer_runs.h). Part
   // of the database format: a database must always be opened with the same
   // value.
@@ -170,6 +182,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<VerifyResult> VerifyAudit() override;
   void Close() override;
 
+  // The seq of the last durable audit entry (0: none).
+  uint64_t DurableHeadSeq() const { return durable_head_seq_.load(); }
+
  private:
   struct Op {
     std::function<absl::Status(WriteContext&)> apply;
@@ -256,6 +271,7 @@ class SqliteStore final : public Store {
   // Set for good by an I/O error: every later write fails with it.
   absl::Status poisoned_;
   std::atomic<uint64_t> committed_state_version_{0};
+  std::atomic<uint64_t> durable_head_seq_{0};
 
   std::mutex queue_mu_;
   std::condition_variable writer_left_cv_;  // for a checkpoint hold
