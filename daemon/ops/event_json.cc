@@ -63,6 +63,11 @@ void AppendEventLine(const AuditRecord& entry, int utc_offset_seconds,
         line["payload_" + key] = std::move(value);
       }
     }
+    // Written by protobuf's JSON mapping, the payload omits a zero; the
+    // dashboards' field is there on every decision.
+    if (entry.kind.rfind("decision.", 0) == 0 && !line.contains("latency_us")) {
+      line["latency_us"] = 0;
+    }
   } else if (!entry.payload_json.empty()) {
     // Not an object (never written so): kept whole, as text.
     line["payload_json"] = entry.payload_json;

@@ -175,7 +175,7 @@ bool EventLog::EnsureOpen() {
     CloseFile();
   }
   const int fd =
-      ::open(o_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+      ::open(o_.path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) {
     Complain(StrCat("cannot open: ", Errno()));
     return false;
@@ -294,11 +294,14 @@ void EventLog::SavePosition() {
 void EventLog::Complain(const std::string& what) {
   // The first failure, then once a minute while it lasts.
   const auto now = std::chrono::steady_clock::now();
-  if (complaints_++ == 0 || now - last_complaint_ >= std::chrono::minutes(1)) {
+  const bool changed = what != last_complaint_text_;
+  if (complaints_++ == 0 || changed ||
+      now - last_complaint_ >= std::chrono::minutes(1)) {
     std::cerr << "gatekeeperd: event log " << o_.path << ": " << what
               << " (the daemon goes on deciding; the lines are written from "
                  "the audit log once this is fixed)\n";
     last_complaint_ = now;
+    last_complaint_text_ = what;
   }
 }
 

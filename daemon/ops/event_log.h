@@ -95,6 +95,7 @@ class EventLog {
   uint64_t saved_position_ = 0;
   std::chrono::steady_clock::time_point last_complaint_{};
   uint64_t complaints_ = 0;
+  std::string last_complaint_text_;
 };
 
 }  // namespace gatekeeper

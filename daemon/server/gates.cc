@@ -33,6 +33,13 @@ v1::Decision ToDecision(const policy::Outcome& o, Micros now) {
   return d;
 }
 
+// Microseconds from a check's arrival to its decision (clamped).
+uint32_t LatencyMicros(Micros received, Micros decided) {
+  if (decided <= received) return 0;
+  return static_cast<uint32_t>(
+      std::min<Micros>(decided - received, UINT32_MAX));
+}
+
 void FillPayload(const v1::Decision& d, v1::DecisionPayload& p) {
   p.set_decision_id(d.decision_id());
   p.set_verdict(d.verdict());
@@ -63,15 +70,16 @@ absl::Status AppendFailure(const absl::Status& s) {
 }  // namespace
 
 void Gates::CheckInsert(const v1::CheckInsertRequest& req, InsertDone done) {
+  const Micros received = clock_.Now();
   if (absl::Status s = policy::ValidateCheckInsert(req); !s.ok()) {
     return done(s);
   }
-  DecideInsert(req, 1, std::move(done));
+  DecideInsert(req, received, 1, std::move(done));
 }
 
 DecisionWrite Gates::BuildInsert(StateView& state,
                                  const v1::CheckInsertRequest& req,
-                                 v1::Decision& out) const {
+                                 Micros received, v1::Decision& out) const {
   const Micros now = clock_.Now();
   absl::Status read_error;
   const std::shared_ptr<const v1::Campaign> campaign =
@@ -99,6 +107,7 @@ DecisionWrite Gates::BuildInsert(StateView& state,
   p.set_customer_id(req.customer_id());
   p.set_print_run_id(req.print_run_id());
   p.set_document_id(req.document_id());
+  p.set_latency_us(LatencyMicros(received, now));
   return {
       {"decision.insert",
        req.print_run_id().empty() ? std::string("insert-gate")
@@ -108,16 +117,16 @@ DecisionWrite Gates::BuildInsert(StateView& state,
       std::nullopt};
 }
 
-void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
-                         InsertDone done) {
+void Gates::DecideInsert(const v1::CheckInsertRequest& req, Micros received,
+                         int attempt, InsertDone done) {
   auto decision = std::make_shared<v1::Decision>();
   if (attempt >= kMaxAttempts) {
     // Inputs kept changing under the fast path: decide in the writer, where
     // nothing can change in between.
     store_.DecideInWriterAsync(
-        [this, req,
+        [this, req, received,
          decision](StateView& state) -> absl::StatusOr<DecisionWrite> {
-          return BuildInsert(state, req, *decision);
+          return BuildInsert(state, req, received, *decision);
         },
         [decision, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
           if (!seq.ok()) return done(AppendFailure(seq.status()));
@@ -129,13 +138,13 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
   DecisionInputs inputs{
       store_.StateVersion(),
       {CampaignKey(req.campaign_id()), CustomerKey(req.customer_id())}};
-  DecisionWrite write = BuildInsert(store_, req, *decision);
+  DecisionWrite write = BuildInsert(store_, req, received, *decision);
   store_.AppendDecisionAsync(
       std::move(write), std::move(inputs),
-      [this, req, attempt, decision,
+      [this, req, received, attempt, decision,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
         if (seq.status().code() == absl::StatusCode::kAborted) {
-          return DecideInsert(req, attempt + 1, std::move(done));
+          return DecideInsert(req, received, attempt + 1, std::move(done));
         }
         if (!seq.ok()) return done(AppendFailure(seq.status()));
         decision->set_audit_seq(*seq);
@@ -144,6 +153,7 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, int attempt,
 }
 
 void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
+  const Micros received = clock_.Now();
   // A number already on record needs no parsing (see JapaneseE164Candidate).
   std::string hashed, pseudonym;
   auto phone = policy::ValidateCheckDial(
@@ -157,12 +167,12 @@ void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
   if (!phone.ok()) return done(phone.status());
   if (hashed != phone->e164) pseudonym = pseudonymizer_.Pseudonym(phone->e164);
   DialTarget target{*phone, std::move(pseudonym)};
-  DecideDial(req, target, 1, std::move(done));
+  DecideDial(req, target, received, 1, std::move(done));
 }
 
 DecisionWrite Gates::BuildDial(StateView& state,
                                const v1::CheckDialRequest& req,
-                               const DialTarget& target,
+                               const DialTarget& target, Micros received,
                                v1::CheckDialResponse& out,
                                std::vector<std::string>* subjects) const {
   const Micros now = clock_.Now();
@@ -232,6 +242,7 @@ DecisionWrite Gates::BuildDial(StateView& state,
   p.set_agent_id(req.agent_id());
   p.set_phone_hmac(ToHex(pseudonym));
   p.set_phone_masked(target.phone.masked);
+  p.set_latency_us(LatencyMicros(received, now));
   std::optional<NewProvision> provision;
   std::string disclosure_json, provision_json;
   if (out.decision().verdict() == v1::VERDICT_ALLOW) {
@@ -311,13 +322,14 @@ std::shared_ptr<const Gates::DialScript> Gates::ScriptFor(
 }
 
 void Gates::DecideDial(const v1::CheckDialRequest& req,
-                       const DialTarget& target, int attempt, DialDone done) {
+                       const DialTarget& target, Micros received, int attempt,
+                       DialDone done) {
   auto response = std::make_shared<v1::CheckDialResponse>();
   if (attempt >= kMaxAttempts) {
     store_.DecideInWriterAsync(
-        [this, req, target,
+        [this, req, target, received,
          response](StateView& state) -> absl::StatusOr<DecisionWrite> {
-          return BuildDial(state, req, target, *response, nullptr);
+          return BuildDial(state, req, target, received, *response, nullptr);
         },
         [response, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
           if (!seq.ok()) return done(AppendFailure(seq.status()));
@@ -332,14 +344,16 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
   // The customers whose consents and refusals the decision read: the
   // request's, or those holding a consent for the number.
   std::vector<std::string> subjects;
-  DecisionWrite write = BuildDial(store_, req, target, *response, &subjects);
+  DecisionWrite write =
+      BuildDial(store_, req, target, received, *response, &subjects);
   for (const std::string& c : subjects) inputs.keys.push_back(CustomerKey(c));
   store_.AppendDecisionAsync(
       std::move(write), std::move(inputs),
-      [this, req, target, attempt, response,
+      [this, req, target, received, attempt, response,
        done = std::move(done)](absl::StatusOr<uint64_t> seq) mutable {
         if (seq.status().code() == absl::StatusCode::kAborted) {
-          return DecideDial(req, target, attempt + 1, std::move(done));
+          return DecideDial(req, target, received, attempt + 1,
+                            std::move(done));
         }
         if (!seq.ok()) return done(AppendFailure(seq.status()));
         response->mutable_decision()->set_audit_seq(*seq);

@@ -54,8 +54,9 @@ class Gates {
  private:
   // Reads the inputs from `state`, decides (pure policy), fills `out` and
   // returns what to write.
+  // `received`: when the check arrived (for the entry's latency_us).
   DecisionWrite BuildInsert(StateView& state, const v1::CheckInsertRequest& req,
-                            v1::Decision& out) const;
+                            Micros received, v1::Decision& out) const;
   // The number to dial, parsed and pseudonymised once per check.
   struct DialTarget {
     ParsedPhone phone;
@@ -64,7 +65,8 @@ class Gates {
   // `subjects`, when given, receives the customers whose consents and
   // do-not-solicit entries were read (for the conflict check).
   DecisionWrite BuildDial(StateView& state, const v1::CheckDialRequest& req,
-                          const DialTarget& target, v1::CheckDialResponse& out,
+                          const DialTarget& target, Micros received,
+                          v1::CheckDialResponse& out,
                           std::vector<std::string>* subjects) const;
   // What every ALLOWed dial of a campaign shares: the disclosure but for the
   // agent, the provision's recipient, and both as JSON. Built once per
@@ -79,10 +81,10 @@ class Gates {
   std::shared_ptr<const DialScript> ScriptFor(
       const std::shared_ptr<const v1::Campaign>& campaign,
       const Company& company) const;
-  void DecideInsert(const v1::CheckInsertRequest& req, int attempt,
-                    InsertDone done);
+  void DecideInsert(const v1::CheckInsertRequest& req, Micros received,
+                    int attempt, InsertDone done);
   void DecideDial(const v1::CheckDialRequest& req, const DialTarget& target,
-                  int attempt, DialDone done);
+                  Micros received, int attempt, DialDone done);
 
   Store& store_;
   const ConfigIndex& config_;

@@ -64,6 +64,12 @@ class JsonObject {
     Name(name);
     Quoted(value);
   }
+  // A uint32 as protobuf prints it: a number, omitted when 0.
+  void Uint32(std::string_view name, uint32_t value) {
+    if (value == 0) return;
+    Name(name);
+    out_.append(std::to_string(value));
+  }
   void Enum(std::string_view name, int value, const std::string& value_name) {
     if (value == 0) return;
     Name(name);
@@ -180,6 +186,7 @@ std::string DecisionPayloadJson(const v1::DecisionPayload& p,
       o.Object("provision", p.has_provision(),
                [&](JsonObject& v) { WriteProvision(v, p.provision()); });
     }
+    o.Uint32("latency_us", p.latency_us());
   }
   return out;
 }

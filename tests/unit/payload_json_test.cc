@@ -35,6 +35,7 @@ v1::DecisionPayload Full() {
   p.add_reasons(v1::REASON_PHONE_NOT_CONSENTED);
   p.set_consent_id("cns_01");
   p.set_policy_version("2026-11-28.1");
+  p.set_latency_us(1234);
   v1::Disclosure* d = p.mutable_disclosure();
   d->set_seller_name("ひかりネット株式会社");
   d->set_seller_address("東京都千代田区丸の内1-1-1");

@@ -1,0 +1,204 @@
+// The event log (daemon/ops/event_log.h) against the real daemon: after a
+// burst of mixed writes it holds every audit entry once, in seq order, with
+// the documented fields; after kill -9, a directory gone for a while and a
+// rotation (SIGUSR1) nothing is lost or repeated; a file that is not an
+// event log keeps the daemon from starting.
+#include <signal.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "daemon/ops/event_json.h"
+#include "tests/testing/daemon_fixture.h"
+
+namespace gatekeeper::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+std::vector<Json> ReadLines(const fs::path& path) {
+  std::vector<Json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    out.push_back(Json::parse(line, nullptr, /*allow_exceptions=*/false));
+  }
+  return out;
+}
+
+class EventLogTest : public DaemonTest {
+ protected:
+  void SetUp() override {
+    fs::create_directories(log_dir());
+    StartDaemon(Options());
+    ApprovedCampaign("leaflet-fibre", v1::CAMPAIGN_KIND_INSERT);
+    ApprovedCampaign("call-fibre", v1::CAMPAIGN_KIND_CALL);
+  }
+
+  fs::path log_dir() const { return dir_.path() / "log"; }
+  fs::path log_path() const { return log_dir() / "events.jsonl"; }
+  DaemonOptions Options() const {
+    DaemonOptions o;
+    o.extra_yaml = "event_log:\n  path: \"" + log_path().string() + "\"\n";
+    return o;
+  }
+
+  // A mix of every kind of write, from four threads at once.
+  void Burst(int per_thread, const std::string& tag) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < per_thread; ++i) {
+          const std::string customer =
+              "C-" + tag + "-" + std::to_string(t) + "-" + std::to_string(i);
+          switch ((t + i) % 4) {
+            case 0:
+              EXPECT_TRUE(Record(AdConsent(customer)).ok());
+              break;
+            case 1:
+              CheckInsert(customer, "leaflet-fibre");
+              break;
+            case 2:
+              CheckDial(kOtherPhone, "call-fibre", customer);
+              break;
+            case 3:
+              EXPECT_TRUE(Record(TmConsent(customer)).ok());
+              break;
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+
+  // Waits until the file holds as many lines as the log has entries.
+  std::vector<Json> AwaitLines(const std::vector<fs::path>& files,
+                               size_t want) {
+    std::vector<Json> lines;
+    for (int i = 0; i < 200; ++i) {
+      lines.clear();
+      for (const auto& f : files) {
+        auto more = ReadLines(f);
+        lines.insert(lines.end(), more.begin(), more.end());
+      }
+      if (lines.size() >= want) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return lines;
+  }
+
+  // The lines are the audit log: the same entries, once each, in order.
+  void ExpectSameAsTheAuditLog(const std::vector<fs::path>& files) {
+    const std::vector<v1::AuditEntry> entries = QueryAudit();
+    ASSERT_FALSE(entries.empty());
+    const std::vector<Json> lines = AwaitLines(files, entries.size());
+    ASSERT_EQ(lines.size(), entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const Json& l = lines[i];
+      const v1::AuditEntry& e = entries[i];
+      ASSERT_TRUE(l.is_object()) << "line " << i;
+      EXPECT_EQ(l.value("seq", uint64_t{0}), e.seq()) << l.dump();
+      EXPECT_EQ(l.value("kind", ""), e.kind()) << l.dump();
+      EXPECT_EQ(l.value("actor", ""), e.actor()) << l.dump();
+      EXPECT_EQ(l.value("ts", ""),
+                FormatRfc3339WithOffset(ToMicros(e.at()), 9 * 3600))
+          << l.dump();
+      if (!e.customer_id().empty()) {
+        EXPECT_EQ(l.value("customer_id", ""), e.customer_id()) << l.dump();
+      }
+      const std::string text = l.dump();
+      EXPECT_EQ(text.find("phone_hmac"), std::string::npos) << text;
+      EXPECT_EQ(text.find("1234-5678"), std::string::npos) << text;
+      EXPECT_EQ(text.find("12345678"), std::string::npos) << text;
+      EXPECT_EQ(text.find("87654321"), std::string::npos) << text;
+      if (e.kind().rfind("decision.", 0) == 0) {
+        for (const char* key : {"decision_id", "purpose", "verdict", "reasons",
+                                "campaign_id", "company_id", "latency_us"}) {
+          EXPECT_TRUE(l.contains(key)) << key << " in " << text;
+        }
+      }
+      if (e.kind() == "decision.dial") {
+        EXPECT_TRUE(l.contains("agent_id")) << text;
+        EXPECT_TRUE(l.contains("phone_masked")) << text;
+      }
+    }
+  }
+};
+
+TEST_F(EventLogTest, HoldsEveryAuditEntryInOrderAfterABurstOfMixedWrites) {
+  Burst(40, "a");
+  ExpectSameAsTheAuditLog({log_path()});
+}
+
+TEST_F(EventLogTest, AKillNineLosesNothingAndRepeatsNothing) {
+  Burst(30, "a");
+  DropClients();
+  daemon_->Kill();  // some entries may not be in the file yet
+  StartDaemon(Options());
+  Burst(10, "b");
+  ExpectSameAsTheAuditLog({log_path()});
+}
+
+TEST_F(EventLogTest, CatchesUpAfterItsDirectoryWasGoneForAWhile) {
+  Burst(5, "a");
+  AwaitLines({log_path()}, QueryAudit().size());
+  const fs::path away = dir_.path() / "log-away";
+  fs::rename(log_dir(), away);
+  Burst(10, "b");  // decided while nothing can be written
+  for (int i = 0;
+       i < 100 && daemon_->Stderr().find("event log") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(daemon_->Stderr().find("cannot open"), std::string::npos)
+      << daemon_->Stderr();
+  fs::rename(away, log_dir());
+  ExpectSameAsTheAuditLog({log_path()});
+  EXPECT_NE(daemon_->Stderr().find("writing again"), std::string::npos)
+      << daemon_->Stderr();
+}
+
+TEST_F(EventLogTest, Sigusr1ReopensTheFileAfterARotation) {
+  Burst(5, "a");
+  AwaitLines({log_path()}, QueryAudit().size());
+  const fs::path rotated = log_dir() / "events.jsonl.1";
+  fs::rename(log_path(), rotated);
+  ASSERT_EQ(::kill(daemon_->pid(), SIGUSR1), 0);
+  Burst(5, "b");
+  ExpectSameAsTheAuditLog({rotated, log_path()});
+  EXPECT_FALSE(ReadLines(log_path()).empty());
+}
+
+TEST_F(EventLogTest, ALineCutOffByACrashIsCutAwayOnStart) {
+  Burst(5, "a");
+  AwaitLines({log_path()}, QueryAudit().size());
+  DropClients();
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  {
+    std::ofstream out(log_path(), std::ios::app);
+    out << R"({"ts":"2026-12-01T09:00:00+09:00","seq":)";  // no LF
+  }
+  StartDaemon(Options());
+  Burst(5, "b");
+  ExpectSameAsTheAuditLog({log_path()});  // every line parses
+}
+
+TEST_F(EventLogTest, AFileThatIsNotAnEventLogKeepsTheDaemonFromStarting) {
+  DropClients();
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  {
+    std::ofstream out(log_path(), std::ios::trunc);
+    out << "Dec  1 09:00:00 host sshd[1]: not an event log\n";
+  }
+  DaemonProcess other(dir_.path() / "var", Options());
+  EXPECT_FALSE(other.Start());
+  EXPECT_NE(other.Stderr().find("event_log.path: " + log_path().string() +
+                                " is not an event log"),
+            std::string::npos)
+      << other.Stderr();
+}
+
+}  // namespace
+}  // namespace gatekeeper::testing
