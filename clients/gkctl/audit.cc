@@ -1,6 +1,8 @@
-// gkctl audit tail | verify | run-digest
+// gkctl audit tail | watch | verify | run-digest
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "clients/gkctl/commands.h"
 #include "gatekeeper/v1/audit_service.grpc.pb.h"
@@ -52,6 +54,33 @@ int Tail(const Globals& g, const TailOptions& o) {
   return kExitOk;
 }
 
+struct WatchOptions {
+  uint64_t after = 0;
+  std::vector<std::string> kinds;
+};
+
+// Follows the log until interrupted (no deadline), one entry a line as tail
+// prints them.
+int Watch(const Globals& g, const WatchOptions& o) {
+  v1::WatchAuditRequest req;
+  req.set_after_seq(o.after);
+  for (const std::string& k : o.kinds) req.add_kinds(k);
+  auto stub = NewStub<v1::AuditService>(g);
+  grpc::ClientContext ctx;
+  auto reader = stub->WatchAudit(&ctx, req);
+  v1::AuditEntry e;
+  while (reader->Read(&e)) {
+    if (g.json) {
+      PrintJson(e);
+    } else {
+      PrintEntryLine(e);
+    }
+    std::cout.flush();  // a live feed: each line as it comes
+  }
+  CheckRpc(reader->Finish());
+  return kExitOk;
+}
+
 int Verify(const Globals& g) {
   v1::VerifyAuditResponse resp;
   auto ctx = NewContext(g);
@@ -90,6 +119,21 @@ void AddAuditCommands(CLI::App& app, const Globals& g, Action* action) {
       ->type_name("N");
   tail->add_option("--customer", o->customer, "Only this customer's entries");
   OnSelect(tail, action, [&g, o] { return Tail(g, *o); });
+
+  auto w = std::make_shared<WatchOptions>();
+  CLI::App* watch = group->add_subcommand(
+      "watch",
+      "Print the entries after --after, then each new one as it is committed, "
+      "until interrupted (lines as tail prints them)");
+  watch->add_option("--after", w->after, "Start after SEQ (0: from the first)")
+      ->type_name("SEQ");
+  watch
+      ->add_option("--kind", w->kinds,
+                   "Only entries of this kind (decision.dial), or of kinds "
+                   "starting with a prefix ending in \".\" (decision.); "
+                   "repeatable")
+      ->type_name("KIND");
+  OnSelect(watch, action, [&g, w] { return Watch(g, *w); });
 
   CLI::App* verify = group->add_subcommand(
       "verify",

@@ -308,6 +308,9 @@ absl::Status ValidateConfig(Config& config) {
       return Invalid("event_log.path", "names a directory; expected a file");
     }
   }
+  if (config.watch_audit().max_backlog() == 0) {
+    config.mutable_watch_audit()->set_max_backlog(100000);
+  }
   if (config.max_batch() == 0) config.set_max_batch(kDefaultMaxBatch);
   if (config.max_batch() > 10000) {
     return Invalid("max_batch", "must be at most 10000");

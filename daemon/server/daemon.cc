@@ -127,7 +127,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
                                       *st->pseudonymizer, clock);
   st->consent = std::make_unique<ConsentServiceImpl>(deps);
   st->campaign = std::make_unique<CampaignServiceImpl>(deps);
-  st->audit = std::make_unique<AuditServiceImpl>(deps);
+  st->audit = std::make_unique<AuditServiceImpl>(deps, st->feed);
   st->print_runs = std::make_unique<PrintRuns>(*st->store, clock);
   st->insert_gate =
       std::make_unique<InsertGateImpl>(*st->gates, *st->print_runs);
@@ -178,6 +178,7 @@ void Daemon::Shutdown(std::chrono::milliseconds grace) {
     if (auto* health = state_->server->GetHealthCheckService()) {
       health->SetServingStatus(false);
     }
+    state_->audit->StopWatchers();  // they would hold the drain
     state_->server->Shutdown(std::chrono::system_clock::now() + grace);
     state_->server->Wait();
     // Everything durable goes into the event log before the store closes.

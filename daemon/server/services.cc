@@ -218,15 +218,7 @@ grpc::Status AuditServiceImpl::QueryAudit(
   absl::Status s = deps_.store.ScanAudit(
       req->after_seq(), limit, req->customer_id(), [&](const AuditRecord& r) {
         if (ctx->IsCancelled()) return false;
-        v1::AuditEntry e;
-        e.set_seq(r.seq);
-        *e.mutable_at() = FromMicros(r.at);
-        e.set_kind(r.kind);
-        e.set_actor(r.actor);
-        e.set_customer_id(r.customer_id);
-        e.set_payload_json(r.payload_json);
-        e.set_prev_hash(ToHex(r.prev_hash));
-        e.set_hash(ToHex(r.hash));
+        v1::AuditEntry e = ToAuditEntry(r);
         if ((!req->customer_id().empty() || req->expand_print_batches()) &&
             r.kind == "print.batch") {
           // The customer's documents in the batch, which the entry's

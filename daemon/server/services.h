@@ -7,6 +7,7 @@
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
 #include "daemon/config/config.h"
+#include "daemon/ops/audit_feed.h"
 #include "daemon/server/call_reports.h"
 #include "daemon/server/gates.h"
 #include "daemon/server/print_runs.h"
@@ -23,6 +24,9 @@ namespace gatekeeper {
 grpc::Status ToGrpcStatus(const absl::Status& s);
 
 // Everything a service needs; owned by the Daemon, outlives the services.
+// An audit record as the API answers it (hashes in hex).
+v1::AuditEntry ToAuditEntry(const AuditRecord& r);
+
 struct ServiceDeps {
   Store& store;
   const ConfigIndex& config;
@@ -78,7 +82,8 @@ class CampaignServiceImpl final : public v1::CampaignService::Service {
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  explicit AuditServiceImpl(ServiceDeps deps) : deps_(deps) {}
+  AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed)
+      : deps_(deps), feed_(feed) {}
   grpc::Status QueryAudit(grpc::ServerContext* ctx,
                           const v1::QueryAuditRequest* req,
                           grpc::ServerWriter<v1::AuditEntry>* writer) override;
@@ -88,9 +93,17 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status SubjectReport(grpc::ServerContext*,
                              const v1::SubjectReportRequest* req,
                              v1::SubjectReportResponse* resp) override;
+  grpc::Status WatchAudit(grpc::ServerContext* ctx,
+                          const v1::WatchAuditRequest* req,
+                          grpc::ServerWriter<v1::AuditEntry>* writer) override;
+  // Ends every WatchAudit (UNAVAILABLE): the daemon is stopping.
+  void StopWatchers() { stopping_.store(true); }
 
  private:
   ServiceDeps deps_;
+  const AuditFeed& feed_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> watchers_{0};
 };
 
 // The check RPCs use the callback API: no thread waits while the decision's
