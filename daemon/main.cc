@@ -76,6 +76,11 @@ int main(int argc, char** argv) {
     std::cerr << "gatekeeperd: " << daemon.status().message() << "\n";
     return 1;
   }
+  // The HTTP side first: tools read the address after "listening on".
+  if (const std::string http = (*daemon)->http_address(); !http.empty()) {
+    std::cout << "gatekeeperd: http on " << http
+              << " (/metrics, /healthz, /readyz, /)\n";
+  }
   std::cout << "gatekeeperd: listening on " << (*daemon)->address() << "\n"
             << std::flush;
 

@@ -308,6 +308,13 @@ absl::Status ValidateConfig(Config& config) {
       return Invalid("event_log.path", "names a directory; expected a file");
     }
   }
+  if (config.has_http()) {
+    const std::string& l = config.http().listen();
+    if (l.empty()) return Invalid("http.listen", "is required");
+    if (l.rfind(':') == std::string::npos) {
+      return Invalid("http.listen", "expected host:port");
+    }
+  }
   if (config.watch_audit().max_backlog() == 0) {
     config.mutable_watch_audit()->set_max_backlog(100000);
   }

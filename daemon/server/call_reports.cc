@@ -28,8 +28,11 @@ void CallReports::ReportDisclosure(
         return policy::JudgeDisclosure(
             req, d, policy::RequiredDisclosures(config_.config(), regime), now);
       },
-      [done = std::move(done)](absl::StatusOr<v1::DisclosureReport> r) {
+      [this, done = std::move(done)](absl::StatusOr<v1::DisclosureReport> r) {
         if (!r.ok()) return done(r.status());
+        if (!r->compliant() && metrics_ != nullptr) {
+          metrics_->CountDisclosureViolation();
+        }
         v1::ReportDisclosureResponse resp;
         resp.set_compliant(r->compliant());
         *resp.mutable_violations() = r->violations();

@@ -13,6 +13,7 @@
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
 #include "daemon/config/config.h"
+#include "daemon/ops/metrics.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/dial_gate.pb.h"
 
@@ -20,12 +21,15 @@ namespace gatekeeper {
 
 class CallReports {
  public:
+  // `metrics` (optional) counts disclosure violations.
   CallReports(Store& store, const ConfigIndex& config,
-              const Pseudonymizer& pseudonymizer, const Clock& clock)
+              const Pseudonymizer& pseudonymizer, const Clock& clock,
+              Metrics* metrics = nullptr)
       : store_(store),
         config_(config),
         pseudonymizer_(pseudonymizer),
-        clock_(clock) {}
+        clock_(clock),
+        metrics_(metrics) {}
 
   // `done` runs exactly once, possibly on another thread.
   void ReportDisclosure(
@@ -40,6 +44,7 @@ class CallReports {
   const ConfigIndex& config_;
   const Pseudonymizer& pseudonymizer_;
   const Clock& clock_;
+  Metrics* const metrics_;
 };
 
 }  // namespace gatekeeper

@@ -14,8 +14,12 @@
 #include "absl/status/status.h"
 #include "daemon/common/strings.h"
 #include "daemon/ops/audit_feed.h"
+#include "daemon/ops/dashboard.h"
 #include "daemon/ops/event_log.h"
+#include "daemon/ops/http_server.h"
+#include "daemon/ops/metrics.h"
 #include "daemon/server/gates.h"
+#include "daemon/server/rpc_metrics.h"
 #include "daemon/server/services.h"
 #include "daemon/store/sqlite_store.h"
 
@@ -28,6 +32,9 @@ struct Daemon::State {
   int lock_fd = -1;
   std::optional<Pseudonymizer> pseudonymizer;
   AuditFeed feed;  // the durable head, published after each commit
+  std::unique_ptr<Metrics> metrics;
+  std::atomic<bool> store_refusing{false};
+  std::atomic<bool> stopping{false};
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<EventLog> event_log;  // stopped before the store closes
   std::unique_ptr<Gates> gates;
@@ -40,6 +47,7 @@ struct Daemon::State {
   std::unique_ptr<DialGateImpl> dial_gate;
   std::mutex server_mu;  // guards `server` while it is being set
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<HttpServer> http;  // stopped first
   std::once_flag shutdown_once;
 
   State(Config c, const Clock& clk) : config(std::move(c)), clock(clk) {}
@@ -90,6 +98,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   if (!key.ok()) return key.status();
   st->pseudonymizer.emplace(*std::move(key));
 
+  std::vector<std::string> company_ids;
+  for (const auto& c : cfg.companies()) company_ids.push_back(c.id());
+  st->metrics = std::make_unique<Metrics>(
+      std::move(company_ids), GATEKEEPER_VERSION, GATEKEEPER_COMMIT);
+
   SqliteStoreOptions so;
   so.path = (dir / "gatekeeper.db").string();
   so.clock = &clock;
@@ -97,6 +110,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   // A store that refuses writes cannot decide: tell health checkers.
   State* raw = st.get();
   so.on_refusing_writes = [raw](const absl::Status&) {
+    raw->store_refusing.store(true);
     std::lock_guard<std::mutex> guard(raw->server_mu);
     if (raw->server != nullptr) {
       if (auto* health = raw->server->GetHealthCheckService()) {
@@ -104,7 +118,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
       }
     }
   };
-  so.on_commit = [raw](const CommitInfo& c) { raw->feed.Publish(c.head_seq); };
+  so.on_commit = [raw](const CommitInfo& c) {
+    raw->feed.Publish(c.head_seq);
+    raw->metrics->ObserveCommit(c.writes, c.commit_seconds);
+  };
   auto store = SqliteStore::Open(so);
   if (!store.ok()) return store.status();
   st->store = *std::move(store);
@@ -123,16 +140,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   }
 
   ServiceDeps deps{*st->store, st->config, *st->pseudonymizer, clock};
-  st->gates = std::make_unique<Gates>(*st->store, st->config,
-                                      *st->pseudonymizer, clock);
+  st->gates = std::make_unique<Gates>(
+      *st->store, st->config, *st->pseudonymizer, clock, st->metrics.get());
   st->consent = std::make_unique<ConsentServiceImpl>(deps);
   st->campaign = std::make_unique<CampaignServiceImpl>(deps);
   st->audit = std::make_unique<AuditServiceImpl>(deps, st->feed);
-  st->print_runs = std::make_unique<PrintRuns>(*st->store, clock);
+  st->print_runs =
+      std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
   st->insert_gate =
       std::make_unique<InsertGateImpl>(*st->gates, *st->print_runs);
-  st->call_reports = std::make_unique<CallReports>(*st->store, st->config,
-                                                   *st->pseudonymizer, clock);
+  st->call_reports = std::make_unique<CallReports>(
+      *st->store, st->config, *st->pseudonymizer, clock, st->metrics.get());
   st->dial_gate = std::make_unique<DialGateImpl>(*st->gates, *st->call_reports);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -149,6 +167,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   builder.RegisterService(st->audit.get());
   builder.RegisterService(st->insert_gate.get());
   builder.RegisterService(st->dial_gate.get());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<RpcMetricsFactory>(*st->metrics));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   {
     std::lock_guard<std::mutex> guard(st->server_mu);
     st->server = builder.BuildAndStart();
@@ -157,6 +180,33 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
     st->store->Close();
     return absl::UnavailableError(
         StrCat("listen: cannot listen on ", cfg.listen()));
+  }
+  st->metrics->SetAuditHead([raw] { return raw->feed.Head(); });
+  st->metrics->SetConsents([raw] { return raw->store->ConsentCounts(); });
+  st->metrics->SetEventLogLag(
+      [raw] { return raw->event_log != nullptr ? raw->event_log->lag() : 0; });
+  if (cfg.has_http()) {
+    HttpHandlers h;
+    h.metrics = [raw] { return raw->metrics->Expose(); };
+    h.ready = [raw](std::string* why) {
+      if (raw->stopping.load()) {
+        *why = "the daemon is stopping";
+        return false;
+      }
+      if (raw->store_refusing.load()) {
+        *why = "the store refuses writes after an I/O error (see stderr)";
+        return false;
+      }
+      return true;
+    };
+    h.dashboard = [] { return std::string(DashboardHtml()); };
+    auto http = HttpServer::Start(cfg.http().listen(), std::move(h));
+    if (!http.ok()) {
+      st->server->Shutdown();
+      st->store->Close();
+      return http.status();
+    }
+    st->http = *std::move(http);
   }
   std::string address = cfg.listen().substr(0, cfg.listen().rfind(':'));
   StrAppend(&address, ":", port);
@@ -178,6 +228,7 @@ void Daemon::Shutdown(std::chrono::milliseconds grace) {
     if (auto* health = state_->server->GetHealthCheckService()) {
       health->SetServingStatus(false);
     }
+    state_->stopping.store(true);   // /readyz: 503 from now on
     state_->audit->StopWatchers();  // they would hold the drain
     state_->server->Shutdown(std::chrono::system_clock::now() + grace);
     state_->server->Wait();
@@ -185,7 +236,12 @@ void Daemon::Shutdown(std::chrono::milliseconds grace) {
     if (state_->event_log != nullptr) state_->event_log->Stop();
     state_->feed.Close();
     state_->store->Close();
+    if (state_->http != nullptr) state_->http->Stop();
   });
+}
+
+std::string Daemon::http_address() const {
+  return state_->http != nullptr ? state_->http->address() : "";
 }
 
 }  // namespace gatekeeper

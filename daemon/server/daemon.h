@@ -27,6 +27,8 @@ class Daemon {
 
   // The bound address, with the port actually chosen when listen used port 0.
   const std::string& address() const { return address_; }
+  // The HTTP side's bound address ("" without one).
+  std::string http_address() const;
 
   // The event log writes to a fresh file at its path from its next line on
   // (SIGUSR1, after logrotate moved the file). No-op without an event log.

@@ -128,9 +128,11 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, Micros received,
          decision](StateView& state) -> absl::StatusOr<DecisionWrite> {
           return BuildInsert(state, req, received, *decision);
         },
-        [decision, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
+        [this, campaign = req.campaign_id(), received, decision,
+         done = std::move(done)](absl::StatusOr<uint64_t> seq) {
           if (!seq.ok()) return done(AppendFailure(seq.status()));
           decision->set_audit_seq(*seq);
+          Count(*decision, v1::PURPOSE_AD_INSERT, campaign, received);
           done(std::move(*decision));
         });
     return;
@@ -148,8 +150,24 @@ void Gates::DecideInsert(const v1::CheckInsertRequest& req, Micros received,
         }
         if (!seq.ok()) return done(AppendFailure(seq.status()));
         decision->set_audit_seq(*seq);
+        Count(*decision, v1::PURPOSE_AD_INSERT, req.campaign_id(), received);
         done(std::move(*decision));
       });
+}
+
+void Gates::Count(const v1::Decision& d, v1::Purpose purpose,
+                  const std::string& campaign_id, Micros received) const {
+  if (metrics_ == nullptr) return;
+  uint32_t bits = 0;
+  for (int r : d.reasons()) bits |= 1u << (r & 31);
+  std::string company;
+  if (auto c = store_.GetCampaign(campaign_id); c.ok() && *c != nullptr) {
+    company = (*c)->company_id();
+  }
+  metrics_->CountDecision(purpose, d.verdict() == v1::VERDICT_ALLOW, bits,
+                          company);
+  metrics_->ObserveDecisionDuration(
+      purpose, static_cast<double>(clock_.Now() - received) / 1e6);
 }
 
 void Gates::CheckDial(const v1::CheckDialRequest& req, DialDone done) {
@@ -331,9 +349,12 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
          response](StateView& state) -> absl::StatusOr<DecisionWrite> {
           return BuildDial(state, req, target, received, *response, nullptr);
         },
-        [response, done = std::move(done)](absl::StatusOr<uint64_t> seq) {
+        [this, campaign = req.campaign_id(), received, response,
+         done = std::move(done)](absl::StatusOr<uint64_t> seq) {
           if (!seq.ok()) return done(AppendFailure(seq.status()));
           response->mutable_decision()->set_audit_seq(*seq);
+          Count(response->decision(), v1::PURPOSE_TELEMARKETING, campaign,
+                received);
           done(std::move(*response));
         });
     return;
@@ -357,6 +378,8 @@ void Gates::DecideDial(const v1::CheckDialRequest& req,
         }
         if (!seq.ok()) return done(AppendFailure(seq.status()));
         response->mutable_decision()->set_audit_seq(*seq);
+        Count(response->decision(), v1::PURPOSE_TELEMARKETING,
+              req.campaign_id(), received);
         done(std::move(*response));
       });
 }

@@ -17,6 +17,7 @@
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
 #include "daemon/config/config.h"
+#include "daemon/ops/metrics.h"
 #include "daemon/policy/calling.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/dial_gate.pb.h"
@@ -29,12 +30,15 @@ inline constexpr Micros kProvisionRetention = 3 * 365 * 86'400'000'000LL;
 
 class Gates {
  public:
+  // `metrics` (optional) counts each answered decision and its duration.
   Gates(Store& store, const ConfigIndex& config,
-        const Pseudonymizer& pseudonymizer, const Clock& clock)
+        const Pseudonymizer& pseudonymizer, const Clock& clock,
+        Metrics* metrics = nullptr)
       : store_(store),
         config_(config),
         pseudonymizer_(pseudonymizer),
         clock_(clock),
+        metrics_(metrics),
         rules_(policy::CallingRulesFromConfig(config.config())) {}
 
   using InsertDone = std::function<void(absl::StatusOr<v1::Decision>)>;
@@ -81,6 +85,9 @@ class Gates {
   std::shared_ptr<const DialScript> ScriptFor(
       const std::shared_ptr<const v1::Campaign>& campaign,
       const Company& company) const;
+  // Counts an answered decision (metrics_ may be null).
+  void Count(const v1::Decision& d, v1::Purpose purpose,
+             const std::string& campaign_id, Micros received) const;
   void DecideInsert(const v1::CheckInsertRequest& req, Micros received,
                     int attempt, InsertDone done);
   void DecideDial(const v1::CheckDialRequest& req, const DialTarget& target,
@@ -90,6 +97,7 @@ class Gates {
   const ConfigIndex& config_;
   const Pseudonymizer& pseudonymizer_;
   const Clock& clock_;
+  Metrics* const metrics_;
   const policy::CallingRules rules_;
   mutable std::shared_mutex scripts_mu_;
   // By campaign id; guarded by scripts_mu_.

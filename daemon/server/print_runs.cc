@@ -1,6 +1,7 @@
 #include "daemon/server/print_runs.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 
 #include "absl/container/flat_hash_set.h"
@@ -58,6 +59,18 @@ class SmallCounter {
   std::vector<std::pair<std::string_view, uint64_t>> entries_;
 };
 
+void Tally(
+    std::vector<std::pair<std::string_view, std::array<uint32_t, 32>>>& t,
+    std::string_view campaign, uint32_t reasons) {
+  auto it = std::find_if(t.begin(), t.end(),
+                         [&](const auto& e) { return e.first == campaign; });
+  if (it == t.end()) {
+    t.emplace_back(campaign, std::array<uint32_t, 32>{});
+    it = t.end() - 1;
+  }
+  ForEachReason(reasons, [&](int r) { ++it->second[static_cast<size_t>(r)]; });
+}
+
 std::string ReasonKey(int reason) {
   const std::string& name = v1::Reason_Name(static_cast<v1::Reason>(reason));
   return name.rfind("REASON_", 0) == 0 ? name.substr(7) : name;
@@ -76,6 +89,9 @@ struct BatchJob {
   uint64_t state_version = 0;
   int attempts = 0;
   bool compact = false;  // answered by reason_bits
+  // Decisions by campaign and reason (bit r; an ALLOW under
+  // CONSENT_ON_RECORD), for the metrics.
+  std::vector<std::pair<std::string_view, std::array<uint32_t, 32>>> tallies;
   bool decided = false;  // guarded by the run's mu
   std::function<void(absl::StatusOr<v1::BatchDecided>)> done;
 };
@@ -403,6 +419,7 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
   job.lines.clear();
   job.keys.clear();
   job.index_entries.clear();
+  job.tallies.clear();
   const auto items = static_cast<size_t>(job.batch.items_size());
   if (job.verdicts.empty()) {
     // The ids move from the request into the verdicts (a copy of each
@@ -447,6 +464,7 @@ void PrintRuns::Decide(const Run& run, BatchJob& job) {
     for (const std::string& campaign : item.campaign_ids()) {
       CampaignVerdict v = decider.Decide(d.customer_id, campaign);
       ++decisions;
+      Tally(job.tallies, campaign, v.reasons);
       if (IsAllow(v.reasons)) {
         ++allowed.Of(campaign);
       } else {
@@ -542,6 +560,7 @@ void PrintRuns::Append(std::shared_ptr<Run> run,
           for (auto& f : failed) f->done(seq.status());
           return;
         }
+        CountBatch(*job);
         v1::BatchDecided answer;
         answer.set_batch_no(job->batch.batch_no());
         answer.set_audit_seq(*seq);
@@ -562,6 +581,22 @@ void PrintRuns::Append(std::shared_ptr<Run> run,
         job->done(std::move(answer));
         if (next != nullptr) Append(run, next);
       });
+}
+
+void PrintRuns::CountBatch(const BatchJob& job) const {
+  if (metrics_ == nullptr) return;
+  for (const auto& [campaign, counts] : job.tallies) {
+    std::string company;
+    if (auto c = store_.GetCampaign(campaign); c.ok() && *c != nullptr) {
+      company = (*c)->company_id();
+    }
+    for (int r = 0; r < 32; ++r) {
+      if (counts[static_cast<size_t>(r)] == 0) continue;
+      const bool allow = r == v1::REASON_CONSENT_ON_RECORD;
+      metrics_->CountDecision(v1::PURPOSE_AD_INSERT, allow, 1u << r, company,
+                              counts[static_cast<size_t>(r)]);
+    }
+  }
 }
 
 absl::StatusOr<v1::RunSummary> PrintRuns::Close(const std::string& run_id) {

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "daemon/common/clock.h"
 #include "daemon/config/config.h"
+#include "daemon/ops/metrics.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/insert_gate.pb.h"
 
@@ -37,7 +38,9 @@ class PrintRuns {
   static constexpr int kMaxItems = 10000;
   static constexpr int kMaxCandidates = 16;
 
-  PrintRuns(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  // `metrics` (optional) counts each durable batch's decisions.
+  PrintRuns(Store& store, const Clock& clock, Metrics* metrics = nullptr)
+      : store_(store), clock_(clock), metrics_(metrics) {}
   ~PrintRuns();
 
   // Opens a run or resumes one cut off half-way; with replay_decided, calls
@@ -83,6 +86,8 @@ class PrintRuns {
   struct Run;
 
  private:
+  // The metrics of a durable batch's decisions.
+  void CountBatch(const struct BatchJob& job) const;
   absl::StatusOr<std::shared_ptr<Run>> Rebuild(const PrintRun& stored);
   // Calls `replay` for each stored batch of the run, in order.
   absl::Status Replay(const std::string& run_id,
@@ -94,6 +99,7 @@ class PrintRuns {
 
   Store& store_;
   const Clock& clock_;
+  Metrics* const metrics_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Run>> runs_;  // guarded by mu_
 };

@@ -296,6 +296,10 @@ class ConsentIndex::Tables {
       std::string_view phone_pseudonym) const;
   size_t size() const { return records_.size(); }
   size_t AllocatedBytes() const;
+  // Consents by purpose and state byte.
+  uint64_t count(int purpose, int state) const {
+    return counts_[purpose & 7][state & 7];
+  }
 
  private:
   // One consent: 44 bytes (the times 4-byte aligned).
@@ -327,6 +331,8 @@ class ConsentIndex::Tables {
     uint32_t customers;
   };
   static_assert(sizeof(Phone) == 40);
+
+  uint64_t counts_[8][8] = {};  // consents by purpose and state byte
 
   // Pseudonyms are HMAC outputs, uniformly random: their first eight bytes
   // are as good a hash as any (pseudonym_hash.h).
@@ -496,7 +502,11 @@ void ConsentIndex::Tables::SetState(std::string_view customer_id,
   const uint32_t customer = customers_.Find(customer_id);
   if (customer == kNone) return;
   const uint32_t i = FindConsent(customer, Id(consent_id), nullptr);
-  if (i != kNone) records_[i].state = StateByte(state);
+  if (i == kNone) return;
+  Record& r = records_[i];
+  --counts_[r.purpose][r.state];
+  r.state = StateByte(state);
+  ++counts_[r.purpose][r.state];
 }
 
 void ConsentIndex::Tables::Add(const Row& row) {
@@ -513,8 +523,10 @@ void ConsentIndex::Tables::Add(const Row& row) {
   r.state = StateByte(row.state);
   uint32_t last = kNone;
   const uint32_t existing = FindConsent(customer, id, &last);
+  ++counts_[r.purpose][r.state];
   if (existing != kNone) {  // the same id: keep it, and the chain
     Record& old = records_[existing];
+    --counts_[old.purpose][old.state];
     std::memcpy(r.id, old.id, sizeof r.id);
     r.text_id = old.text_id;
     r.next = old.next;
@@ -669,6 +681,25 @@ void ConsentIndex::Load(std::span<const Row> rows) {
     }
     tables_->Add(rows[i]);
   }
+}
+
+std::map<std::pair<std::string, std::string>, uint64_t>
+ConsentIndex::CountsByPurposeAndState() const {
+  std::map<std::pair<std::string, std::string>, uint64_t> out;
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  for (int p = 1; p < 8; ++p) {
+    if (!v1::Purpose_IsValid(p)) continue;
+    for (int st = 1; st < 8; ++st) {
+      if (!v1::ConsentState_IsValid(st)) continue;
+      const uint64_t n = tables_->count(p, st);
+      std::string purpose = v1::Purpose_Name(static_cast<v1::Purpose>(p));
+      std::string state =
+          v1::ConsentState_Name(static_cast<v1::ConsentState>(st));
+      out[{purpose.substr(purpose.find('_') + 1),
+           state.substr(std::string_view("CONSENT_STATE_").size())}] = n;
+    }
+  }
+  return out;
 }
 
 std::vector<ConsentFact> ConsentIndex::OfCustomer(

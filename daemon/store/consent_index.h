@@ -29,6 +29,7 @@
 #define GATEKEEPER_DAEMON_STORE_CONSENT_INDEX_H_
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -106,6 +107,10 @@ class ConsentIndex {
   std::optional<std::string> MaskOfPhone(
       std::string_view phone_pseudonym) const;
   size_t size() const;
+  // Consents by purpose and the state of their latest event ("AD_INSERT",
+  // "GRANTED"); an expired consent is still GRANTED here.
+  std::map<std::pair<std::string, std::string>, uint64_t>
+  CountsByPurposeAndState() const;
   // Heap bytes the tables have allocated (a chunk counts whole once begun,
   // though its untouched pages are not resident).
   size_t AllocatedBytes() const;

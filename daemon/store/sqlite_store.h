@@ -182,6 +182,11 @@ class SqliteStore final : public Store {
   absl::StatusOr<VerifyResult> VerifyAudit() override;
   void Close() override;
 
+  // Consents by purpose and state (ConsentIndex::CountsByPurposeAndState).
+  std::map<std::pair<std::string, std::string>, uint64_t> ConsentCounts()
+      const {
+    return index_.CountsByPurposeAndState();
+  }
   // The seq of the last durable audit entry (0: none).
   uint64_t DurableHeadSeq() const { return durable_head_seq_.load(); }
 

@@ -111,6 +111,7 @@ bool DaemonProcess::Start() {
     Kill();
     return false;
   }
+  startup_output_ = line;
   address_ = line.substr(at + marker.size());
   address_ = address_.substr(0, address_.find('\n'));
   return true;

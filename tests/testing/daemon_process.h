@@ -45,6 +45,8 @@ class DaemonProcess {
   void Kill();  // SIGKILL, wait
 
   const std::string& address() const { return address_; }
+  // What it printed on stdout up to its listening line.
+  const std::string& startup_output() const { return startup_output_; }
   std::shared_ptr<grpc::Channel> Channel() const;
   const std::filesystem::path& data_dir() const { return data_dir_; }
   std::filesystem::path config_path() const {
@@ -59,6 +61,7 @@ class DaemonProcess {
   DaemonOptions options_;
   pid_t pid_ = -1;
   std::string address_;
+  std::string startup_output_;
   std::string error_;
 };
 

@@ -492,5 +492,21 @@ TEST(ConsentIndexTest, StaysCompact) {
   EXPECT_LT(index.AllocatedBytes(), 100u * kConsents);
 }
 
+TEST(ConsentIndexTest, CountsFollowAddsReplacementsAndStateChanges) {
+  ConsentIndex index;
+  Apply(index, {New("c1", "C-1", PURPOSE_AD_INSERT, "hikari"),
+                New("c2", "C-2", PURPOSE_AD_INSERT, "hikari"),
+                New("c3", "C-2", PURPOSE_TELEMARKETING, "hikari", "p1", "m1")});
+  Apply(index, {State("c1", "C-1", v1::CONSENT_STATE_WITHDRAWN),
+                New("c2", "C-2", PURPOSE_AD_INSERT, "hikari"),  // again
+                State("nope", "C-1", v1::CONSENT_STATE_WITHDRAWN)});
+  const auto counts = index.CountsByPurposeAndState();
+  using Key = std::pair<std::string, std::string>;
+  EXPECT_EQ(counts.at(Key("AD_INSERT", "GRANTED")), 1u);
+  EXPECT_EQ(counts.at(Key("AD_INSERT", "WITHDRAWN")), 1u);
+  EXPECT_EQ(counts.at(Key("TELEMARKETING", "GRANTED")), 1u);
+  EXPECT_EQ(counts.at(Key("TELEMARKETING", "WITHDRAWN")), 0u);
+}
+
 }  // namespace
 }  // namespace gatekeeper

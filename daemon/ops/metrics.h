@@ -1,0 +1,96 @@
+// The daemon's metrics in the Prometheus text exposition format (0.0.4).
+// Counting is a relaxed atomic add into a slot found by index (label values
+// come only from bounded sets: purposes, verdicts, reasons, the configured
+// companies, RPC methods and status codes; never a customer or document id),
+// so it costs a decision a few nanoseconds. Gauges read at scrape time come
+// from callbacks. Thread-safe.
+#ifndef GATEKEEPER_DAEMON_OPS_METRICS_H_
+#define GATEKEEPER_DAEMON_OPS_METRICS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gatekeeper {
+
+// Observations in fixed buckets; exposed cumulatively.
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> bounds);
+  void Observe(double value);
+  // Appends the _bucket, _sum and _count lines with `labels` ("" or
+  // `purpose="AD_INSERT"`).
+  void Expose(std::string_view name, std::string_view labels,
+              std::string& out) const;
+
+ private:
+  const std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // bounds_.size() + 1
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_nanos_{0};  // sum of values in 1e-9 units
+};
+
+class Metrics {
+ public:
+  // `companies`: the configured company ids (decisions for others count as
+  // company "other"; for no known campaign, "none").
+  Metrics(std::vector<std::string> companies, std::string version,
+          std::string commit);
+
+  // A decision answered: purpose and reasons by their proto enum numbers;
+  // `company` empty when the campaign was unknown.
+  void CountDecision(int purpose, bool allow, uint32_t reason_bits,
+                     std::string_view company, uint64_t n = 1);
+  // From a check's arrival to its answer (durable), in seconds.
+  void ObserveDecisionDuration(int purpose, double seconds);
+  // A finished RPC, by full method name and status code.
+  void CountRpc(std::string_view method, int code);
+  // A group commit: its writes and how long COMMIT (its fsync) took.
+  void ObserveCommit(size_t writes, double commit_seconds);
+  void CountDisclosureViolation() { disclosure_violations_.fetch_add(1); }
+
+  // Gauges read at scrape time (set once, before serving).
+  void SetAuditHead(std::function<uint64_t()> f) { audit_head_ = std::move(f); }
+  void SetEventLogLag(std::function<uint64_t()> f) {
+    event_log_lag_ = std::move(f);
+  }
+  // (purpose, state) -> count.
+  void SetConsents(
+      std::function<std::map<std::pair<std::string, std::string>, uint64_t>()>
+          f) {
+    consents_ = std::move(f);
+  }
+
+  // The exposition (text/plain; version=0.0.4).
+  std::string Expose() const;
+
+ private:
+  static constexpr int kPurposes = 3;  // UNSPECIFIED, AD_INSERT, TELEMARKETING
+  static constexpr int kReasons = 32;
+  size_t CompanyIndex(std::string_view company) const;
+  std::atomic<uint64_t>& DecisionSlot(int purpose, bool allow, int reason,
+                                      size_t company);
+
+  const std::vector<std::string> companies_;  // then "other", "none"
+  const std::string version_, commit_;
+  std::unique_ptr<std::atomic<uint64_t>[]> decisions_;
+  std::vector<std::unique_ptr<Histogram>> durations_;  // by purpose
+  Histogram commit_batch_size_;
+  Histogram fsync_duration_;
+  std::atomic<uint64_t> disclosure_violations_{0};
+  mutable std::mutex rpc_mu_;
+  std::map<std::pair<std::string, int>, uint64_t> rpcs_;
+  std::function<uint64_t()> audit_head_, event_log_lag_;
+  std::function<std::map<std::pair<std::string, std::string>, uint64_t>()>
+      consents_;
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_OPS_METRICS_H_

@@ -1,0 +1,204 @@
+// The HTTP side against the real daemon: /metrics parsed by a real
+// exposition-format parser (python3-prometheus-client) with counts matching
+// the decisions made; /healthz, /readyz, the dashboard page, and errors.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/daemon_fixture.h"
+
+namespace gatekeeper::testing {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Json = nlohmann::json;
+
+struct Reply {
+  int status = 0;
+  std::string content_type, body;
+};
+
+class MetricsTest : public DaemonTest {
+ protected:
+  void SetUp() override {
+    DaemonOptions o;
+    o.extra_yaml = "http:\n  listen: \"127.0.0.1:0\"\n";
+    StartDaemon(o);
+    const std::string& out = daemon_->startup_output();
+    const std::string marker = "gatekeeperd: http on ";
+    const size_t at = out.find(marker);
+    ASSERT_NE(at, std::string::npos) << out;
+    http_ = out.substr(at + marker.size());
+    http_ = http_.substr(0, http_.find(' '));
+  }
+
+  Reply Get(const std::string& target,
+            http::verb verb = http::verb::get) const {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    const size_t colon = http_.rfind(':');
+    stream.connect(
+        resolver.resolve(http_.substr(0, colon), http_.substr(colon + 1)));
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, http_);
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.skip(verb == http::verb::head);  // a HEAD answer has no body
+    http::read(stream, buffer, parser);
+    const auto& res = parser.get();
+    return {static_cast<int>(res.result_int()),
+            std::string(res[http::field::content_type]), res.body()};
+  }
+
+  // The samples, as prometheus_client parsed them.
+  std::vector<Json> Scrape() const {
+    const std::string cmd = std::string(PYTHON3) + " " + GATEKEEPER_SOURCE_DIR +
+                            "/tests/integration/scripts/scrape.py http://" +
+                            http_ + "/metrics";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    EXPECT_NE(p, nullptr);
+    std::vector<Json> out;
+    char buf[4096];
+    while (p != nullptr && std::fgets(buf, sizeof buf, p) != nullptr) {
+      out.push_back(Json::parse(buf));
+    }
+    EXPECT_EQ(p != nullptr ? ::pclose(p) : -1, 0) << "scrape.py failed";
+    return out;
+  }
+
+  static double Value(const std::vector<Json>& samples, const std::string& name,
+                      const std::map<std::string, std::string>& labels = {}) {
+    double sum = 0;
+    for (const Json& s : samples) {
+      if (!s.contains("name") || s["name"] != name) continue;
+      bool match = true;
+      for (const auto& [k, v] : labels) {
+        match = match && s["labels"].value(k, "") == v;
+      }
+      if (match) sum += s["value"].get<double>();
+    }
+    return sum;
+  }
+
+  std::string http_;
+};
+
+TEST_F(MetricsTest, CountsMatchTheDecisionsMadeAndParseAsTheFormat) {
+  ApprovedCampaign("leaflet-fibre", v1::CAMPAIGN_KIND_INSERT);
+  ApprovedCampaign("call-fibre", v1::CAMPAIGN_KIND_CALL);
+  ASSERT_TRUE(Record(AdConsent("C-1")).ok());
+  ASSERT_TRUE(Record(TmConsent("C-2")).ok());
+  for (int i = 0; i < 3; ++i) CheckInsert("C-1", "leaflet-fibre");  // ALLOW
+  CheckInsert("C-9", "leaflet-fibre");     // NO_CONSENT
+  CheckInsert("C-1", "leaflet-gone");      // UNKNOWN_CAMPAIGN
+  CheckDial(kPhone, "call-fibre", "C-2");  // ALLOW
+  CheckDial(kOtherPhone, "call-fibre");    // BLOCK
+  grpc::Status bad;
+  CheckInsert("", "leaflet-fibre", &bad);  // INVALID_ARGUMENT
+  ASSERT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  const std::vector<Json> m = Scrape();
+  ASSERT_FALSE(m.empty());
+  EXPECT_EQ(m[0].value("content_type", ""),
+            "text/plain; version=0.0.4; charset=utf-8");
+  const std::string d = "gatekeeper_decisions_total";
+  EXPECT_EQ(Value(m, d, {{"purpose", "AD_INSERT"}, {"verdict", "ALLOW"}}), 3);
+  EXPECT_EQ(Value(m, d,
+                  {{"purpose", "AD_INSERT"},
+                   {"verdict", "ALLOW"},
+                   {"reason", "CONSENT_ON_RECORD"},
+                   {"company", "hikari-net"}}),
+            3);
+  EXPECT_EQ(Value(m, d,
+                  {{"purpose", "AD_INSERT"},
+                   {"verdict", "BLOCK"},
+                   {"reason", "NO_CONSENT"},
+                   {"company", "hikari-net"}}),
+            1);
+  EXPECT_EQ(Value(m, d,
+                  {{"verdict", "BLOCK"},
+                   {"reason", "UNKNOWN_CAMPAIGN"},
+                   {"company", "none"}}),
+            1);
+  EXPECT_EQ(Value(m, d, {{"purpose", "TELEMARKETING"}, {"verdict", "ALLOW"}}),
+            1);
+  EXPECT_GE(Value(m, d, {{"purpose", "TELEMARKETING"}, {"verdict", "BLOCK"}}),
+            1);
+  EXPECT_EQ(Value(m, "gatekeeper_decision_duration_seconds_count",
+                  {{"purpose", "AD_INSERT"}}),
+            5);
+  EXPECT_EQ(Value(m, "gatekeeper_decision_duration_seconds_count",
+                  {{"purpose", "TELEMARKETING"}}),
+            2);
+  EXPECT_EQ(Value(m, "gatekeeper_rpc_requests_total",
+                  {{"method", "/gatekeeper.v1.InsertGate/CheckInsert"},
+                   {"code", "0"}}),
+            5);
+  EXPECT_EQ(Value(m, "gatekeeper_rpc_requests_total",
+                  {{"method", "/gatekeeper.v1.InsertGate/CheckInsert"},
+                   {"code", "3"}}),
+            1);
+  EXPECT_EQ(Value(m, "gatekeeper_consents",
+                  {{"purpose", "AD_INSERT"}, {"state", "GRANTED"}}),
+            1);
+  EXPECT_EQ(Value(m, "gatekeeper_consents",
+                  {{"purpose", "TELEMARKETING"}, {"state", "GRANTED"}}),
+            1);
+  const auto log = QueryAudit();
+  EXPECT_EQ(Value(m, "gatekeeper_audit_head_seq"), log.back().seq());
+  EXPECT_GE(Value(m, "gatekeeper_commit_batch_size_count"), 1);
+  EXPECT_GE(Value(m, "gatekeeper_fsync_duration_seconds_count"), 1);
+  EXPECT_EQ(Value(m, "gatekeeper_event_log_lag_entries"), 0);
+  EXPECT_EQ(Value(m, "gatekeeper_disclosure_violations_total"), 0);
+  EXPECT_EQ(Value(m, "gatekeeper_build_info"), 1);
+  // No customer or document id reaches a label.
+  for (const Json& s : m) {
+    const std::string text = s.dump();
+    EXPECT_EQ(text.find("C-1"), std::string::npos) << text;
+    EXPECT_EQ(text.find("doc-1"), std::string::npos) << text;
+  }
+}
+
+TEST_F(MetricsTest, HealthReadinessDashboardAndErrors) {
+  Reply r = Get("/healthz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok\n");
+  r = Get("/readyz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ready\n");
+  r = Get("/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("<title>Consent Gatekeeper</title>"),
+            std::string::npos);
+  EXPECT_EQ(r.body.find("http://"), std::string::npos) << "no fetch elsewhere";
+  EXPECT_EQ(r.body.find("https://"), std::string::npos);
+  EXPECT_EQ(Get("/nope").status, 404);
+  EXPECT_EQ(Get("/metrics", http::verb::post).status, 405);
+  r = Get("/metrics", http::verb::head);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.empty());
+}
+
+TEST_F(MetricsTest, ABadHttpListenKeepsTheDaemonFromStarting) {
+  DropClients();
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  DaemonOptions o;
+  o.extra_yaml = "http:\n  listen: \"not-an-address:9464\"\n";
+  DaemonProcess other(dir_.path() / "var", o);
+  EXPECT_FALSE(other.Start());
+  EXPECT_NE(other.Stderr().find("http.listen: expected an IP address"),
+            std::string::npos)
+      << other.Stderr();
+}
+
+}  // namespace
+}  // namespace gatekeeper::testing
