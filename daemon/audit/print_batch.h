@@ -18,6 +18,7 @@
 #ifndef GATEKEEPER_DAEMON_AUDIT_PRINT_BATCH_H_
 #define GATEKEEPER_DAEMON_AUDIT_PRINT_BATCH_H_
 
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -60,10 +61,12 @@ std::string ReasonNames(uint32_t reasons);
 void AppendReasonNames(uint32_t reasons, std::string& out);
 
 // Calls fn(r) for each reason code r set in the bitmask, in ascending order.
+// Calls fn(r) for each bit r set, in ascending order.
 template <typename Fn>
 void ForEachReason(uint32_t reasons, Fn&& fn) {
-  for (int r = 0; r < 32; ++r) {
-    if ((reasons & (1u << r)) != 0) fn(r);
+  while (reasons != 0) {
+    fn(std::countr_zero(reasons));
+    reasons &= reasons - 1;
   }
 }
 

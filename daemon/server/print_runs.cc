@@ -62,8 +62,9 @@ class SmallCounter {
 void Tally(
     std::vector<std::pair<std::string_view, std::array<uint32_t, 32>>>& t,
     std::string_view campaign, uint32_t reasons) {
-  auto it = std::find_if(t.begin(), t.end(),
-                         [&](const auto& e) { return e.first == campaign; });
+  // A run has a few leaflets: a scan, most often ending at the first.
+  auto it = t.begin();
+  while (it != t.end() && it->first != campaign) ++it;
   if (it == t.end()) {
     t.emplace_back(campaign, std::array<uint32_t, 32>{});
     it = t.end() - 1;
