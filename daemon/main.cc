@@ -14,6 +14,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "daemon/config/config.h"
+#include "daemon/ops/log.h"
 #include "daemon/server/daemon.h"
 
 // jemalloc (linked in, see CMakeLists.txt) reads this at start: transparent
@@ -53,9 +54,11 @@ int main(int argc, char** argv) {
     std::cerr << "gatekeeperd: --config FILE is required (see --help)\n";
     return 2;
   }
+  // From here on, diagnostics are JSON lines on stderr.
+  gatekeeper::InitLogging();
   auto config = gatekeeper::LoadConfigFile(config_path);
   if (!config.ok()) {
-    std::cerr << "gatekeeperd: " << config.status().message() << "\n";
+    spdlog::critical("{}", std::string(config.status().message()));
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
@@ -73,7 +76,8 @@ int main(int argc, char** argv) {
 
   auto daemon = gatekeeper::Daemon::Start(*std::move(config));
   if (!daemon.ok()) {
-    std::cerr << "gatekeeperd: " << daemon.status().message() << "\n";
+    spdlog::critical("cannot start: {}",
+                     std::string(daemon.status().message()));
     return 1;
   }
   // The HTTP side first: tools read the address after "listening on".
@@ -83,6 +87,10 @@ int main(int argc, char** argv) {
   }
   std::cout << "gatekeeperd: listening on " << (*daemon)->address() << "\n"
             << std::flush;
+  spdlog::info("started: gRPC on {}{}", (*daemon)->address(),
+               (*daemon)->http_address().empty()
+                   ? std::string()
+                   : ", http on " + (*daemon)->http_address());
 
   // SIGUSR1: logrotate moved the event log away.
   boost::asio::signal_set reopen(io, SIGUSR1);
@@ -96,15 +104,14 @@ int main(int argc, char** argv) {
 
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    std::cerr << "gatekeeperd: signal " << signo
-              << ", draining in-flight calls\n";
+    spdlog::info("signal {}, draining in-flight calls", signo);
     (*daemon)->Shutdown();
     reopen.cancel();
     io.stop();
   });
   io.run();
   daemon->reset();  // server stopped, store closed: everything is durable
-  std::cerr << "gatekeeperd: stopped\n" << std::flush;
+  spdlog::info("stopped");
   // gRPC's global teardown can wait tens of seconds on a half-open client
   // connection; nothing is left to flush, so leave now to keep the 10 s
   // shutdown promise.

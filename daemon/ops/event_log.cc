@@ -13,6 +13,7 @@
 
 #include "daemon/common/strings.h"
 #include "daemon/ops/event_json.h"
+#include "daemon/ops/log.h"
 
 namespace gatekeeper {
 namespace {
@@ -269,9 +270,8 @@ bool EventLog::CatchUp(uint64_t head) {
     written_.store(last);
   }
   if (was_failing) {
-    std::cerr << "gatekeeperd: event log " << o_.path
-              << ": writing again, caught up to seq " << written_.load()
-              << "\n";
+    spdlog::info("event log {}: writing again, caught up to seq {}", o_.path,
+                 written_.load());
     complaints_ = 0;
   }
   return true;
@@ -297,9 +297,10 @@ void EventLog::Complain(const std::string& what) {
   const bool changed = what != last_complaint_text_;
   if (complaints_++ == 0 || changed ||
       now - last_complaint_ >= std::chrono::minutes(1)) {
-    std::cerr << "gatekeeperd: event log " << o_.path << ": " << what
-              << " (the daemon goes on deciding; the lines are written from "
-                 "the audit log once this is fixed)\n";
+    spdlog::error(
+        "event log {}: {} (the daemon goes on deciding; the lines are written "
+        "from the audit log once this is fixed)",
+        o_.path, what);
     last_complaint_ = now;
     last_complaint_text_ = what;
   }

@@ -17,6 +17,7 @@
 #include "daemon/ops/dashboard.h"
 #include "daemon/ops/event_log.h"
 #include "daemon/ops/http_server.h"
+#include "daemon/ops/log.h"
 #include "daemon/ops/metrics.h"
 #include "daemon/server/gates.h"
 #include "daemon/server/rpc_metrics.h"
@@ -49,6 +50,24 @@ struct Daemon::State {
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<HttpServer> http;  // stopped first
   std::once_flag shutdown_once;
+
+  // At most one line every 10 s: a failing disk makes every commit slow.
+  std::atomic<int64_t> last_slow_log{0};
+  std::atomic<uint64_t> slow_since_log{0};
+  void SlowCommit(const CommitInfo& c) {
+    const int64_t now = clock.Now();
+    const uint64_t more = slow_since_log.fetch_add(1) + 1;
+    int64_t last = last_slow_log.load();
+    if (now - last < 10'000'000 ||
+        !last_slow_log.compare_exchange_strong(last, now)) {
+      return;
+    }
+    slow_since_log.store(0);
+    spdlog::warn(
+        "slow commit: {} writes took {:.3f} s to commit (fsync); {} slow "
+        "commits since the last such line",
+        c.writes, c.commit_seconds, more);
+  }
 
   State(Config c, const Clock& clk) : config(std::move(c)), clock(clk) {}
   ~State() {
@@ -121,6 +140,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   so.on_commit = [raw](const CommitInfo& c) {
     raw->feed.Publish(c.head_seq);
     raw->metrics->ObserveCommit(c.writes, c.commit_seconds);
+    if (c.commit_seconds >= 1.0) raw->SlowCommit(c);
   };
   auto store = SqliteStore::Open(so);
   if (!store.ok()) return store.status();

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -246,8 +247,7 @@ void SqliteStore::RunBatch(std::vector<Op>& batch) {
           "the store had an I/O error (", sqlite3_errstr(code),
           ") and refuses writes until gatekeeperd restarts: ", why.message()));
       // Operators must learn of it even before a log pipeline exists.
-      std::fprintf(stderr, "gatekeeperd: %s\n",
-                   std::string(poisoned_.message()).c_str());
+      spdlog::critical("{}", std::string(poisoned_.message()));
       if (options_.on_refusing_writes) options_.on_refusing_writes(poisoned_);
     }
     (void)Control("ROLLBACK");

@@ -188,6 +188,27 @@ TEST_F(MetricsTest, HealthReadinessDashboardAndErrors) {
   EXPECT_TRUE(r.body.empty());
 }
 
+TEST_F(MetricsTest, DiagnosticsOnStderrAreJsonLinesWithALevel) {
+  DropClients();
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  const std::string err = daemon_->Stderr();
+  std::vector<Json> lines;
+  size_t from = 0;
+  for (size_t lf; (lf = err.find('\n', from)) != std::string::npos;
+       from = lf + 1) {
+    lines.push_back(Json::parse(err.substr(from, lf - from), nullptr, false));
+    ASSERT_TRUE(lines.back().is_object()) << err.substr(from, lf - from);
+    EXPECT_TRUE(lines.back().contains("ts"));
+    EXPECT_TRUE(lines.back().contains("level"));
+    EXPECT_TRUE(lines.back().contains("msg"));
+  }
+  EXPECT_EQ(from, err.size()) << "a last line without LF: " << err;
+  ASSERT_GE(lines.size(), 2u) << err;
+  EXPECT_EQ(lines.front()["level"], "info");
+  EXPECT_EQ(lines.front()["msg"].get<std::string>().rfind("started: ", 0), 0u);
+  EXPECT_EQ(lines.back()["msg"], "stopped");
+}
+
 TEST_F(MetricsTest, ABadHttpListenKeepsTheDaemonFromStarting) {
   DropClients();
   ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
