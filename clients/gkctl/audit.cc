@@ -33,6 +33,23 @@ void PrintEntryLine(const v1::AuditEntry& e) {
   std::cout << "\n";
 }
 
+// Prints every entry the stream gives (as --json or lines), flushing each
+// when `live`; then fails on the stream's error.
+void PrintEntries(const Globals& g, grpc::ClientReader<v1::AuditEntry>& reader,
+                  bool live) {
+  v1::AuditEntry e;
+  while (reader.Read(&e)) {
+    if (g.json) {
+      PrintJson(e);
+    } else {
+      PrintEntryLine(e);
+    }
+    if (live) std::cout.flush();
+  }
+  std::cout.flush();
+  CheckRpc(reader.Finish());
+}
+
 int Tail(const Globals& g, const TailOptions& o) {
   v1::QueryAuditRequest req;
   req.set_after_seq(o.after);
@@ -41,16 +58,7 @@ int Tail(const Globals& g, const TailOptions& o) {
   auto stub = NewStub<v1::AuditService>(g);
   auto ctx = NewContext(g);
   auto reader = stub->QueryAudit(ctx.get(), req);
-  v1::AuditEntry e;
-  while (reader->Read(&e)) {
-    if (g.json) {
-      PrintJson(e);
-    } else {
-      PrintEntryLine(e);
-    }
-  }
-  std::cout.flush();
-  CheckRpc(reader->Finish());
+  PrintEntries(g, *reader, /*live=*/false);
   return kExitOk;
 }
 
@@ -68,16 +76,7 @@ int Watch(const Globals& g, const WatchOptions& o) {
   auto stub = NewStub<v1::AuditService>(g);
   grpc::ClientContext ctx;
   auto reader = stub->WatchAudit(&ctx, req);
-  v1::AuditEntry e;
-  while (reader->Read(&e)) {
-    if (g.json) {
-      PrintJson(e);
-    } else {
-      PrintEntryLine(e);
-    }
-    std::cout.flush();  // a live feed: each line as it comes
-  }
-  CheckRpc(reader->Finish());
+  PrintEntries(g, *reader, /*live=*/true);  // each line as it comes
   return kExitOk;
 }
 
