@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "tests/testing/test_config.h"
@@ -67,6 +68,21 @@ bool DaemonProcess::Start() {
       (data_dir_.parent_path() / "stderr.log").string();
   const std::string cfg = config_path().string();
   const std::string bin = BinaryPath();
+  // The child's environment, built before fork: between fork and exec the
+  // child makes only async-signal-safe calls.
+  std::vector<std::string> env = options_.env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view var(*e);
+    const std::string_view name = var.substr(0, var.find('='));
+    bool overridden = false;
+    for (const auto& o : options_.env) {
+      overridden |= std::string_view(o).substr(0, o.find('=')) == name;
+    }
+    if (!overridden) env.emplace_back(var);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     // Die with the test process, even when it crashes.
@@ -81,8 +97,8 @@ bool DaemonProcess::Start() {
       rl.rlim_cur = rl.rlim_max = static_cast<rlim_t>(options_.file_size_limit);
       ::setrlimit(RLIMIT_FSIZE, &rl);
     }
-    ::execl(bin.c_str(), bin.c_str(), "--config", cfg.c_str(),
-            static_cast<char*>(nullptr));
+    const char* argv[] = {bin.c_str(), "--config", cfg.c_str(), nullptr};
+    ::execve(bin.c_str(), const_cast<char* const*>(argv), envp.data());
     ::_exit(127);
   }
   ::close(out[1]);

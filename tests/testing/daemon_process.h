@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gatekeeper::testing {
 
@@ -24,6 +25,9 @@ struct DaemonOptions {
   // Appended to the config. Unless it sets calling_hours, the daemon allows
   // calls all day (00:00-24:00), so that tests pass at any hour.
   std::string extra_yaml;
+  // "NAME=value" entries added to (or replacing in) the daemon's environment,
+  // e.g. NOTIFY_SOCKET.
+  std::vector<std::string> env;
 };
 
 class DaemonProcess {
