@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "daemon/config/config.h"
 #include "daemon/ops/log.h"
+#include "daemon/ops/systemd.h"
 #include "daemon/server/daemon.h"
 
 // jemalloc (linked in, see CMakeLists.txt) reads this at start: transparent
@@ -101,9 +102,12 @@ int main(int argc, char** argv) {
         reopen.async_wait(on_reopen);
       };
   reopen.async_wait(on_reopen);
+  // Listening, and SIGUSR1 handled: ready (nothing sent without systemd).
+  gatekeeper::ops::NotifyReady();
 
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
+    gatekeeper::ops::NotifyStopping();
     spdlog::info("signal {}, draining in-flight calls", signo);
     (*daemon)->Shutdown();
     reopen.cancel();

@@ -8,7 +8,7 @@ PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
   libsqlite3-dev sqlite3 libssl-dev libyaml-cpp-dev libcli11-dev libphonenumber-dev
   libboost-dev libgtest-dev libgmock-dev libjemalloc-dev nlohmann-json3-dev libspdlog-dev
-  python3 python3-prometheus-client
+  libsystemd-dev python3 python3-prometheus-client
 )
 
 missing=()
