@@ -93,12 +93,19 @@ int main(int argc, char** argv) {
                    ? std::string()
                    : ", http on " + (*daemon)->http_address());
 
-  // SIGUSR1: logrotate moved the event log away.
-  boost::asio::signal_set reopen(io, SIGUSR1);
+  // SIGUSR1: logrotate moved the event log away. SIGHUP (systemctl reload)
+  // will reload the config; until it does, it must not stop the daemon.
+  boost::asio::signal_set reopen(io, SIGUSR1, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_reopen =
-      [&](const boost::system::error_code& ec, int) {
+      [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
-        (*daemon)->ReopenEventLog();
+        if (signo == SIGHUP) {
+          spdlog::warn(
+              "SIGHUP: config reload is not implemented yet; the running "
+              "config is kept (restart to apply a new one)");
+        } else {
+          (*daemon)->ReopenEventLog();
+        }
         reopen.async_wait(on_reopen);
       };
   reopen.async_wait(on_reopen);

@@ -1,6 +1,8 @@
 // The HTTP side against the real daemon: /metrics parsed by a real
 // exposition-format parser (python3-prometheus-client) with counts matching
 // the decisions made; /healthz, /readyz, the dashboard page, and errors.
+#include <signal.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/testing/daemon_fixture.h"
 
@@ -207,6 +210,20 @@ TEST_F(MetricsTest, DiagnosticsOnStderrAreJsonLinesWithALevel) {
   EXPECT_EQ(lines.front()["level"], "info");
   EXPECT_EQ(lines.front()["msg"].get<std::string>().rfind("started: ", 0), 0u);
   EXPECT_EQ(lines.back()["msg"], "stopped");
+}
+
+TEST_F(MetricsTest, SighupDoesNotStopTheDaemon) {
+  // systemctl reload sends it; until reload lands, it keeps the config.
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  for (int i = 0;
+       i < 100 && daemon_->Stderr().find("SIGHUP") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(daemon_->Stderr().find("config reload is not implemented yet"),
+            std::string::npos)
+      << daemon_->Stderr();
+  EXPECT_TRUE(Verify().ok());
+  EXPECT_EQ(Get("/readyz").status, 200);
 }
 
 TEST_F(MetricsTest, ABadHttpListenKeepsTheDaemonFromStarting) {
