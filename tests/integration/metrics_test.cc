@@ -170,6 +170,54 @@ TEST_F(MetricsTest, CountsMatchTheDecisionsMadeAndParseAsTheFormat) {
   }
 }
 
+TEST_F(MetricsTest, APrintRunsLeafletsAreCounted) {
+  ApprovedCampaign("leaflet-fibre", v1::CAMPAIGN_KIND_INSERT);
+  ASSERT_TRUE(Record(AdConsent("C-1")).ok());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = insert_->CheckInsertBatch(&ctx);
+  v1::InsertBatchRequest open;
+  open.mutable_open()->set_print_run_id("run-m");
+  open.mutable_open()->set_actor("print-shop");
+  open.mutable_open()->set_compact_answers(true);
+  v1::InsertBatchRequest batch;
+  batch.mutable_batch()->set_batch_no(0);
+  for (const char* customer : {"C-1", "C-2"}) {
+    v1::InsertItem* item = batch.mutable_batch()->add_items();
+    item->set_document_id(std::string("doc-") + customer);
+    item->set_customer_id(customer);
+    item->add_campaign_ids("leaflet-fibre");
+    item->add_campaign_ids("leaflet-gone");
+  }
+  v1::InsertBatchRequest close;
+  close.mutable_close();
+  ASSERT_TRUE(stream->Write(open) && stream->Write(batch) &&
+              stream->Write(close));
+  stream->WritesDone();
+  v1::InsertBatchResponse resp;
+  while (stream->Read(&resp)) {
+  }
+  ASSERT_TRUE(stream->Finish().ok());
+
+  const std::vector<Json> m = Scrape();
+  const std::string d = "gatekeeper_decisions_total";
+  EXPECT_EQ(Value(m, d,
+                  {{"verdict", "ALLOW"},
+                   {"reason", "CONSENT_ON_RECORD"},
+                   {"company", "hikari-net"}}),
+            1);
+  EXPECT_EQ(Value(m, d,
+                  {{"verdict", "BLOCK"},
+                   {"reason", "NO_CONSENT"},
+                   {"company", "hikari-net"}}),
+            1);
+  EXPECT_EQ(Value(m, d,
+                  {{"verdict", "BLOCK"},
+                   {"reason", "UNKNOWN_CAMPAIGN"},
+                   {"company", "none"}}),
+            2);
+}
+
 TEST_F(MetricsTest, HealthReadinessDashboardAndErrors) {
   Reply r = Get("/healthz");
   EXPECT_EQ(r.status, 200);
