@@ -97,15 +97,21 @@ void Histogram::Expose(std::string_view name, std::string_view labels,
   out.append(std::to_string(count_.load())).append("\n");
 }
 
+namespace {
+const std::string kOther = "other";
+const std::string kNone = "none";
+}  // namespace
+
 Metrics::Metrics(std::vector<std::string> companies, std::string version,
                  std::string commit)
-    : companies_(std::move(companies)),
-      version_(std::move(version)),
+    : version_(std::move(version)),
       commit_(std::move(commit)),
       commit_batch_size_({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}),
       fsync_duration_({0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                        0.025, 0.05, 0.1, 0.25, 1}) {
-  const size_t slots = kPurposes * 2 * kReasons * (companies_.size() + 2);
+  companies_.reset(new std::string[kMaxCompanies]);
+  AddCompanies(companies);
+  const size_t slots = kPurposes * 2 * kReasons * (kMaxCompanies + 2);
   decisions_.reset(new std::atomic<uint64_t>[slots]);
   for (size_t i = 0; i < slots; ++i) decisions_[i].store(0);
   for (int p = 0; p < kPurposes; ++p) {
@@ -115,19 +121,30 @@ Metrics::Metrics(std::vector<std::string> companies, std::string version,
   }
 }
 
+void Metrics::AddCompanies(const std::vector<std::string>& companies) {
+  std::lock_guard<std::mutex> lock(companies_mu_);
+  for (const std::string& id : companies) {
+    const size_t n = known_.load(std::memory_order_relaxed);
+    if (n == kMaxCompanies || CompanyIndex(id) < n) continue;
+    companies_[n] = id;  // readers see it once known_ covers it
+    known_.store(n + 1, std::memory_order_release);
+  }
+}
+
 size_t Metrics::CompanyIndex(std::string_view company) const {
-  if (company.empty()) return companies_.size() + 1;  // "none"
-  for (size_t i = 0; i < companies_.size(); ++i) {
+  if (company.empty()) return kMaxCompanies + 1;  // "none"
+  const size_t n = known_.load(std::memory_order_acquire);
+  for (size_t i = 0; i < n; ++i) {
     if (companies_[i] == company) return i;
   }
-  return companies_.size();  // "other"
+  return kMaxCompanies;  // "other"
 }
 
 std::atomic<uint64_t>& Metrics::DecisionSlot(int purpose, bool allow,
                                              int reason, size_t company) {
   const size_t p = purpose >= 0 && purpose < kPurposes ? purpose : 0;
   return decisions_[((p * 2 + (allow ? 1 : 0)) * kReasons + reason) *
-                        (companies_.size() + 2) +
+                        (kMaxCompanies + 2) +
                     company];
 }
 
@@ -164,7 +181,8 @@ std::string Metrics::Expose() const {
          "Decisions answered (checks and print-run documents' leaflets), by "
          "purpose, verdict, reason and the campaign's company; a decision "
          "with two reasons counts under each.");
-  const size_t companies = companies_.size() + 2;
+  const size_t companies = kMaxCompanies + 2;
+  const size_t known = known_.load(std::memory_order_acquire);
   for (int p = 0; p < kPurposes; ++p) {
     for (int v = 0; v < 2; ++v) {
       for (int r = 0; r < kReasons; ++r) {
@@ -173,10 +191,10 @@ std::string Metrics::Expose() const {
               decisions_[((p * 2 + v) * kReasons + r) * companies + c].load(
                   std::memory_order_relaxed);
           if (n == 0) continue;
-          const std::string company =
-              c < companies_.size()
-                  ? companies_[c]
-                  : (c == companies_.size() ? "other" : "none");
+          if (c >= known && c < kMaxCompanies) continue;
+          const std::string& company =
+              c < kMaxCompanies ? companies_[c]
+                                : (c == kMaxCompanies ? kOther : kNone);
           out.append("gatekeeper_decisions_total{purpose=\"")
               .append(PurposeName(p))
               .append("\",verdict=\"")

@@ -39,9 +39,15 @@ class Histogram {
 class Metrics {
  public:
   // `companies`: the configured company ids (decisions for others count as
-  // company "other"; for no known campaign, "none").
+  // company "other"; for no known campaign, "none"). At most kMaxCompanies
+  // get a label of their own; the rest count as "other".
   Metrics(std::vector<std::string> companies, std::string version,
           std::string commit);
+
+  // Companies a reloaded config added get labels of their own from now on
+  // (within kMaxCompanies). Labels are never taken away: counters only grow.
+  void AddCompanies(const std::vector<std::string>& companies);
+  static constexpr size_t kMaxCompanies = 64;
 
   // A decision answered: purpose and reasons by their proto enum numbers;
   // `company` empty when the campaign was unknown.
@@ -77,7 +83,11 @@ class Metrics {
   std::atomic<uint64_t>& DecisionSlot(int purpose, bool allow, int reason,
                                       size_t company);
 
-  const std::vector<std::string> companies_;  // then "other", "none"
+  // Company labels: slots [0, known_) are set once and never change; then
+  // "other" (kMaxCompanies) and "none" (kMaxCompanies + 1).
+  std::unique_ptr<std::string[]> companies_;
+  std::atomic<size_t> known_{0};
+  std::mutex companies_mu_;  // serializes AddCompanies
   const std::string version_, commit_;
   std::unique_ptr<std::atomic<uint64_t>[]> decisions_;
   std::vector<std::unique_ptr<Histogram>> durations_;  // by purpose

@@ -117,10 +117,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   if (!key.ok()) return key.status();
   st->pseudonymizer.emplace(*std::move(key));
 
-  std::vector<std::string> company_ids;
-  for (const auto& c : cfg.companies()) company_ids.push_back(c.id());
-  st->metrics = std::make_unique<Metrics>(
-      std::move(company_ids), GATEKEEPER_VERSION, GATEKEEPER_COMMIT);
+  // Metrics are counted only when the HTTP side can serve them.
+  if (cfg.has_http()) {
+    std::vector<std::string> company_ids;
+    for (const auto& c : cfg.companies()) company_ids.push_back(c.id());
+    st->metrics = std::make_unique<Metrics>(
+        std::move(company_ids), GATEKEEPER_VERSION, GATEKEEPER_COMMIT);
+  }
 
   SqliteStoreOptions so;
   so.path = (dir / "gatekeeper.db").string();
@@ -139,7 +142,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   };
   so.on_commit = [raw](const CommitInfo& c) {
     raw->feed.Publish(c.head_seq);
-    raw->metrics->ObserveCommit(c.writes, c.commit_seconds);
+    if (raw->metrics != nullptr) {
+      raw->metrics->ObserveCommit(c.writes, c.commit_seconds);
+    }
     if (c.commit_seconds >= 1.0) raw->SlowCommit(c);
   };
   auto store = SqliteStore::Open(so);
@@ -187,11 +192,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
   builder.RegisterService(st->audit.get());
   builder.RegisterService(st->insert_gate.get());
   builder.RegisterService(st->dial_gate.get());
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
-  interceptors.push_back(std::make_unique<RpcMetricsFactory>(*st->metrics));
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  if (st->metrics != nullptr) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(std::make_unique<RpcMetricsFactory>(*st->metrics));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   {
     std::lock_guard<std::mutex> guard(st->server_mu);
     st->server = builder.BuildAndStart();
@@ -201,11 +208,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
     return absl::UnavailableError(
         StrCat("listen: cannot listen on ", cfg.listen()));
   }
-  st->metrics->SetAuditHead([raw] { return raw->feed.Head(); });
-  st->metrics->SetConsents([raw] { return raw->store->ConsentCounts(); });
-  st->metrics->SetEventLogLag(
-      [raw] { return raw->event_log != nullptr ? raw->event_log->lag() : 0; });
   if (cfg.has_http()) {
+    st->metrics->SetAuditHead([raw] { return raw->feed.Head(); });
+    st->metrics->SetConsents([raw] { return raw->store->ConsentCounts(); });
+    st->metrics->SetEventLogLag([raw] {
+      return raw->event_log != nullptr ? raw->event_log->lag() : 0;
+    });
     HttpHandlers h;
     h.metrics = [raw] { return raw->metrics->Expose(); };
     h.ready = [raw](std::string* why) {
