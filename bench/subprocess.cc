@@ -94,8 +94,11 @@ absl::StatusOr<Subprocess> Subprocess::Start(
   if (err_fd >= 0) ::close(err_fd);
   Subprocess child(pid, fds[0]);
 
-  // The first line, read byte by byte so nothing after it is consumed.
+  // Lines up to the listening line, read byte by byte so nothing after it
+  // is consumed; those before it are kept (gatekeeperd names its HTTP side
+  // first).
   const Clock::time_point deadline = Clock::now() + timeout;
+  constexpr std::string_view kMarker = "listening on ";
   std::string line;
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -118,20 +121,25 @@ absl::StatusOr<Subprocess> Subprocess::Start(
       return absl::UnavailableError(
           StrCat(argv[0], " ", how, " before printing its address"));
     }
-    if (c == '\n') break;
+    if (c == '\n') {
+      if (line.find(kMarker) != std::string::npos) break;
+      if (child.preamble_.size() >= 16) {
+        child.Stop(std::chrono::seconds(5));
+        return absl::UnavailableError(StrCat(
+            argv[0], ": no listening line in its first 16 lines (last \"", line,
+            "\")"));
+      }
+      child.preamble_.push_back(std::move(line));
+      line.clear();
+      continue;
+    }
     line.push_back(c);
     if (line.size() > 4096) {
       child.Stop(std::chrono::seconds(5));
       return absl::UnavailableError(StrCat(argv[0], ": first line too long"));
     }
   }
-  constexpr std::string_view kMarker = "listening on ";
   const size_t at = line.find(kMarker);
-  if (at == std::string::npos) {
-    child.Stop(std::chrono::seconds(5));
-    return absl::UnavailableError(
-        StrCat(argv[0], ": unexpected first line \"", line, "\""));
-  }
   child.address_ = line.substr(at + kMarker.size());
   return child;
 }
@@ -140,6 +148,7 @@ Subprocess::Subprocess(Subprocess&& o) noexcept
     : pid_(o.pid_),
       out_fd_(o.out_fd_),
       address_(std::move(o.address_)),
+      preamble_(std::move(o.preamble_)),
       exit_(std::move(o.exit_)) {
   o.pid_ = -1;
   o.out_fd_ = -1;

@@ -22,8 +22,9 @@ namespace gatekeeper::bench {
 class Subprocess {
  public:
   // Starts argv[0] with argv; stderr goes to `stderr_path` (appended), or is
-  // inherited when empty. Waits up to `timeout` for a first stdout line
-  // containing "listening on HOST:PORT" and returns with address() set.
+  // inherited when empty. Waits up to `timeout` for a stdout line containing
+  // "listening on HOST:PORT" (among its first 16) and returns with address()
+  // set and the lines before it in preamble().
   // The child gets SIGTERM if gkbench dies (PR_SET_PDEATHSIG).
   static absl::StatusOr<Subprocess> Start(const std::vector<std::string>& argv,
                                           const std::string& stderr_path,
@@ -35,6 +36,7 @@ class Subprocess {
   ~Subprocess();  // Stop() if still running.
 
   const std::string& address() const { return address_; }
+  const std::vector<std::string>& preamble() const { return preamble_; }
   pid_t pid() const { return pid_; }
 
   // SIGTERM, then waits up to `timeout` (SIGKILL after). Returns the exit
@@ -58,6 +60,7 @@ class Subprocess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   std::string address_;
+  std::vector<std::string> preamble_;
   std::string exit_;
 };
 
