@@ -9,10 +9,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <sstream>
 
 #include "absl/synchronization/mutex.h"
+#include "daemon/common/crypto.h"
 #include "daemon/config/config.h"
 #include "daemon/ops/log.h"
 #include "daemon/ops/systemd.h"
@@ -26,6 +29,31 @@ extern "C" {
 extern const char* malloc_conf;
 const char* malloc_conf = "thp:always,metadata_thp:always";
 }
+
+namespace {
+
+// SIGHUP: reload, and say what happened. systemd hears of it too, so that
+// `systemctl reload` waits for the outcome.
+void Reload(gatekeeper::Daemon& daemon, const std::string& path) {
+  gatekeeper::ops::NotifyReloading();
+  auto r = daemon.ReloadConfig(path);
+  if (r.ok()) {
+    std::string keys;
+    for (const std::string& k : r->changed) {
+      keys += (keys.empty() ? "" : ", ") + k;
+    }
+    spdlog::info(
+        "config reloaded from {} (sha256 {}, audit seq {}): {}", path,
+        r->sha256, r->audit_seq,
+        keys.empty() ? std::string("no setting changed") : "changed " + keys);
+  } else {
+    spdlog::error("config reload refused, the running config is kept: {}",
+                  std::string(r.status().message()));
+  }
+  gatekeeper::ops::NotifyReady();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"gatekeeperd: the consent gatekeeper daemon"};
@@ -57,11 +85,25 @@ int main(int argc, char** argv) {
   }
   // From here on, diagnostics are JSON lines on stderr.
   gatekeeper::InitLogging();
-  auto config = gatekeeper::LoadConfigFile(config_path);
+  // Read once: the SHA-256 is of the very bytes that were parsed.
+  std::string config_text;
+  {
+    std::ifstream in(config_path, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    if (!in) {
+      spdlog::critical("{}: cannot read file", config_path);
+      return 2;
+    }
+    config_text = buf.str();
+  }
+  auto config = gatekeeper::LoadConfigText(config_text, config_path);
   if (!config.ok()) {
     spdlog::critical("{}", std::string(config.status().message()));
     return 2;
   }
+  const std::string config_sha256 =
+      gatekeeper::ToHex(gatekeeper::Sha256(config_text));
   ::signal(SIGPIPE, SIG_IGN);
   // Everything the daemon creates (the database, its WAL and shared-memory
   // files, the key) holds personal data or protects it: owner only.
@@ -75,7 +117,8 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
 
-  auto daemon = gatekeeper::Daemon::Start(*std::move(config));
+  auto daemon = gatekeeper::Daemon::Start(
+      *std::move(config), gatekeeper::SystemClock::Get(), config_sha256);
   if (!daemon.ok()) {
     spdlog::critical("cannot start: {}",
                      std::string(daemon.status().message()));
@@ -88,21 +131,21 @@ int main(int argc, char** argv) {
   }
   std::cout << "gatekeeperd: listening on " << (*daemon)->address() << "\n"
             << std::flush;
-  spdlog::info("started: gRPC on {}{}", (*daemon)->address(),
+  spdlog::info("started: gRPC on {}{}, config {} (sha256 {})",
+               (*daemon)->address(),
                (*daemon)->http_address().empty()
                    ? std::string()
-                   : ", http on " + (*daemon)->http_address());
+                   : ", http on " + (*daemon)->http_address(),
+               config_path, config_sha256);
 
-  // SIGUSR1: logrotate moved the event log away. SIGHUP (systemctl reload)
-  // will reload the config; until it does, it must not stop the daemon.
+  // SIGUSR1: logrotate moved the event log away. SIGHUP (systemctl reload):
+  // the config file is read again; a bad one changes nothing.
   boost::asio::signal_set reopen(io, SIGUSR1, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_reopen =
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
-          spdlog::warn(
-              "SIGHUP: config reload is not implemented yet; the running "
-              "config is kept (restart to apply a new one)");
+          Reload(**daemon, config_path);
         } else {
           (*daemon)->ReopenEventLog();
         }

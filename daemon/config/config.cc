@@ -315,6 +315,9 @@ absl::Status ValidateConfig(Config& config) {
       return Invalid("http.listen", "expected host:port");
     }
   }
+  if (config.watch_audit().stalled_after_seconds() == 0) {
+    config.mutable_watch_audit()->set_stalled_after_seconds(10);
+  }
   if (config.watch_audit().max_backlog() == 0) {
     config.mutable_watch_audit()->set_max_backlog(100000);
   }
@@ -387,11 +390,16 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
-  auto config = ParseConfigYaml(buf.str(), path);
+  return LoadConfigText(buf.str(), path);
+}
+
+absl::StatusOr<Config> LoadConfigText(std::string_view yaml,
+                                      std::string_view source) {
+  auto config = ParseConfigYaml(yaml, source);
   if (!config.ok()) return config.status();
   absl::Status s = ValidateConfig(*config);
   if (!s.ok()) {
-    return absl::InvalidArgumentError(StrCat(path, ": ", s.message()));
+    return absl::InvalidArgumentError(StrCat(source, ": ", s.message()));
   }
   return config;
 }

@@ -31,6 +31,10 @@ absl::StatusOr<Config> ParseConfigYaml(std::string_view yaml,
 // references between sections. Applies defaults (max_batch).
 absl::Status ValidateConfig(Config& config);
 
+// Parses and validates YAML text; `source` (a path) names it in errors.
+absl::StatusOr<Config> LoadConfigText(std::string_view yaml,
+                                      std::string_view source);
+
 // Reads, parses and validates a file.
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
@@ -45,6 +49,9 @@ absl::StatusOr<int> ParseUtcOffset(std::string_view text);
 class ConfigIndex {
  public:
   explicit ConfigIndex(Config config);
+  // The lookup tables point into config_.
+  ConfigIndex(const ConfigIndex&) = delete;
+  ConfigIndex& operator=(const ConfigIndex&) = delete;
   const Config& config() const { return config_; }
   const Company* FindCompany(std::string_view id) const;
   const Notice* FindNotice(std::string_view id) const;

@@ -22,6 +22,8 @@ void Notify(const char* state) {
 
 void NotifyReady() { Notify("READY=1"); }
 
+void NotifyReloading() { Notify("RELOADING=1"); }
+
 void NotifyStopping() { Notify("STOPPING=1"); }
 
 }  // namespace gatekeeper::ops

@@ -10,6 +10,10 @@ namespace gatekeeper::ops {
 // line is printed; systemd then considers the start finished.
 void NotifyReady();
 
+// RELOADING=1: a config reload began; NotifyReady() says it ended (whether
+// or not the new config was taken up).
+void NotifyReloading();
+
 // STOPPING=1: the daemon has begun its graceful shutdown.
 void NotifyStopping();
 

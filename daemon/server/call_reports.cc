@@ -26,7 +26,8 @@ void CallReports::ReportDisclosure(
         const v1::Regime regime = *campaign != nullptr ? (*campaign)->regime()
                                                        : v1::REGIME_UNSPECIFIED;
         return policy::JudgeDisclosure(
-            req, d, policy::RequiredDisclosures(config_.config(), regime), now);
+            req, d,
+            policy::RequiredDisclosures(config_.Get()->config(), regime), now);
       },
       [this, done = std::move(done)](absl::StatusOr<v1::DisclosureReport> r) {
         if (!r.ok()) return done(r.status());

@@ -12,8 +12,8 @@
 #include "absl/status/statusor.h"
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
-#include "daemon/config/config.h"
 #include "daemon/ops/metrics.h"
+#include "daemon/server/live_config.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/dial_gate.pb.h"
 
@@ -22,7 +22,7 @@ namespace gatekeeper {
 class CallReports {
  public:
   // `metrics` (optional) counts disclosure violations.
-  CallReports(Store& store, const ConfigIndex& config,
+  CallReports(Store& store, const LiveConfig& config,
               const Pseudonymizer& pseudonymizer, const Clock& clock,
               Metrics* metrics = nullptr)
       : store_(store),
@@ -41,7 +41,7 @@ class CallReports {
 
  private:
   Store& store_;
-  const ConfigIndex& config_;
+  const LiveConfig& config_;
   const Pseudonymizer& pseudonymizer_;
   const Clock& clock_;
   Metrics* const metrics_;

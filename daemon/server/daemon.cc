@@ -1,6 +1,7 @@
 #include "daemon/server/daemon.h"
 
 #include <fcntl.h>
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <sys/file.h>
@@ -9,7 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "absl/status/status.h"
 #include "daemon/common/strings.h"
@@ -20,15 +23,18 @@
 #include "daemon/ops/log.h"
 #include "daemon/ops/metrics.h"
 #include "daemon/server/gates.h"
+#include "daemon/server/live_config.h"
 #include "daemon/server/rpc_metrics.h"
 #include "daemon/server/services.h"
 #include "daemon/store/sqlite_store.h"
+#include "gatekeeper/v1/audit_payload.pb.h"
 
 namespace gatekeeper {
 
 // Owned pieces, in construction order (destroyed in reverse).
 struct Daemon::State {
-  ConfigIndex config;
+  LiveConfig config;
+  std::mutex reload_mu;  // one reload at a time
   const Clock& clock;
   int lock_fd = -1;
   std::optional<Pseudonymizer> pseudonymizer;
@@ -69,7 +75,10 @@ struct Daemon::State {
         c.writes, c.commit_seconds, more);
   }
 
-  State(Config c, const Clock& clk) : config(std::move(c)), clock(clk) {}
+  State(Config c, std::string sha256, const Clock& clk)
+      : config(std::make_shared<const ConfigSnapshot>(std::move(c),
+                                                      std::move(sha256), 1)),
+        clock(clk) {}
   ~State() {
     if (lock_fd >= 0) ::close(lock_fd);
   }
@@ -96,10 +105,14 @@ absl::StatusOr<int> LockDataDir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
-                                                      const Clock& clock) {
-  auto st = std::make_unique<State>(std::move(config), clock);
-  const Config& cfg = st->config.config();
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
+    Config config, const Clock& clock, std::string config_sha256) {
+  auto st = std::make_unique<State>(std::move(config), std::move(config_sha256),
+                                    clock);
+  // What is read once at start (listen, data_dir, ...); a reload cannot
+  // change these, so this snapshot's values stay the running ones.
+  const std::shared_ptr<const ConfigSnapshot> initial = st->config.Get();
+  const Config& cfg = initial->config();
   const std::filesystem::path dir(cfg.data_dir());
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -246,6 +259,52 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
 Daemon::Daemon(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 Daemon::~Daemon() { Shutdown(); }
+
+absl::StatusOr<Daemon::Reloaded> Daemon::ReloadConfig(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->reload_mu);
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buf;
+    if (in.is_open()) buf << in.rdbuf();
+    if (!in.is_open() || in.bad()) {
+      return absl::NotFoundError(StrCat(path, ": cannot read file"));
+    }
+    text = buf.str();
+  }
+  const std::shared_ptr<const ConfigSnapshot> current = state_->config.Get();
+  auto plan = PlanReload(*current, text, path);
+  if (!plan.ok()) return plan.status();
+  // The evidence first: a reload the log cannot record is not made.
+  v1::ConfigReloadedPayload p;
+  p.set_path(path);
+  p.set_sha256(plan->next->sha256);
+  p.set_previous_sha256(current->sha256);
+  p.set_generation(plan->next->generation);
+  for (const std::string& key : plan->changed) p.add_changed(key);
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  opts.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(p, &json, opts);
+  auto seq = state_->store->LogEvent(
+      {"config.reloaded", "gatekeeperd", "", std::move(json)});
+  if (!seq.ok()) {
+    return absl::Status(seq.status().code(),
+                        StrCat("the reload could not be logged, so it was not "
+                               "made: ",
+                               seq.status().message()));
+  }
+  if (state_->metrics != nullptr) {
+    std::vector<std::string> ids;
+    for (const auto& c : plan->next->config().companies()) {
+      ids.push_back(c.id());
+    }
+    state_->metrics->AddCompanies(ids);
+  }
+  state_->config.Set(plan->next);
+  return Reloaded{*seq, plan->next->sha256, std::move(plan->changed)};
+}
 
 void Daemon::ReopenEventLog() {
   if (state_->event_log != nullptr) state_->event_log->Reopen();

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "daemon/common/clock.h"
@@ -21,8 +22,11 @@ class Daemon {
  public:
   // Creates data_dir (0700) if missing, takes its lock (one daemon per
   // data_dir), opens the key and the database, and starts serving.
+  // `config_sha256`: the hex SHA-256 of the file `config` was read from
+  // (what a reload's audit entry names as the previous one).
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(
-      Config config, const Clock& clock = SystemClock::Get());
+      Config config, const Clock& clock = SystemClock::Get(),
+      std::string config_sha256 = "");
   ~Daemon();
 
   // The bound address, with the port actually chosen when listen used port 0.
@@ -33,6 +37,18 @@ class Daemon {
   // The event log writes to a fresh file at its path from its next line on
   // (SIGUSR1, after logrotate moved the file). No-op without an event log.
   void ReopenEventLog();
+
+  // Reloads the config from `path` (SIGHUP): a file that does not load or
+  // changes a restart-only key (listen, data_dir, ...) changes nothing and
+  // the error says why; a good one is logged as config.reloaded (the file's
+  // SHA-256, the keys it changed) and then taken up by every call that starts
+  // after. Calls are serialized. Returns the entry's seq and the changed keys.
+  struct Reloaded {
+    uint64_t audit_seq = 0;
+    std::string sha256;
+    std::vector<std::string> changed;
+  };
+  absl::StatusOr<Reloaded> ReloadConfig(const std::string& path);
 
   // Idempotent. In-flight calls get `grace` to finish; then they are
   // cancelled.

@@ -194,6 +194,10 @@ DecisionWrite Gates::BuildDial(StateView& state,
                                v1::CheckDialResponse& out,
                                std::vector<std::string>* subjects) const {
   const Micros now = clock_.Now();
+  // One snapshot for the whole decision: a reload in between cannot mix
+  // old hours with a new seller.
+  const std::shared_ptr<const ConfigSnapshot> config = config_.Get();
+  const policy::CallingRules& rules = config->rules;
   const std::string& pseudonym = target.pseudonym;
   absl::Status read_error;
   const std::shared_ptr<const v1::Campaign> campaign =
@@ -201,7 +205,7 @@ DecisionWrite Gates::BuildDial(StateView& state,
   std::vector<ConsentFact> consents;
   std::vector<DoNotSolicitFact> refusals;
   DialCounts counts;
-  const policy::CapWindows windows = policy::CapWindowsAt(rules_, now);
+  const policy::CapWindows windows = policy::CapWindowsAt(rules, now);
   const policy::DialQuery query{req.customer_id(), pseudonym};
   out.Clear();
   if (read_error.ok() && campaign != nullptr) {
@@ -226,7 +230,7 @@ DecisionWrite Gates::BuildDial(StateView& state,
     } else {
       read_error = facts.status();
     }
-    if (rules_.has_caps()) {
+    if (rules.has_caps()) {
       counts = state.CountDials(pseudonym, campaign->company_id(),
                                 campaign->campaign_id(), windows.day_start,
                                 windows.since_30d);
@@ -235,14 +239,13 @@ DecisionWrite Gates::BuildDial(StateView& state,
   const policy::Outcome outcome =
       read_error.ok()
           ? policy::DecideDial(
-                {campaign.get(), query, consents, refusals, counts, now},
-                rules_)
+                {campaign.get(), query, consents, refusals, counts, now}, rules)
           : policy::InternalError(std::string(read_error.message()));
   *out.mutable_decision() = ToDecision(outcome, now);
   const bool allow = outcome.verdict == v1::VERDICT_ALLOW;
-  const Company* company = campaign != nullptr
-                               ? config_.FindCompany(campaign->company_id())
-                               : nullptr;
+  const Company* company =
+      campaign != nullptr ? config->index.FindCompany(campaign->company_id())
+                          : nullptr;
   if (allow && company == nullptr) {
     // A campaign of a company no longer configured: no seller to disclose,
     // no recipient to record. Fail closed.
@@ -265,7 +268,7 @@ DecisionWrite Gates::BuildDial(StateView& state,
   std::string disclosure_json, provision_json;
   if (out.decision().verdict() == v1::VERDICT_ALLOW) {
     const std::shared_ptr<const DialScript> script =
-        ScriptFor(campaign, *company);
+        ScriptFor(campaign, *company, *config);
     // What the agent must say first (特定商取引法 Art. 16), recorded as
     // returned.
     v1::Disclosure* d = out.mutable_disclosure();
@@ -287,8 +290,8 @@ DecisionWrite Gates::BuildDial(StateView& state,
     r.retain_until = now + kProvisionRetention;
     provision_json = WithLastField(script->provision_json, "retain_until",
                                    FormatRfc3339(r.retain_until));
-    r.cap_per_campaign_day = rules_.cap_per_campaign_day;
-    r.cap_per_company_30d = rules_.cap_per_company_30d;
+    r.cap_per_campaign_day = rules.cap_per_campaign_day;
+    r.cap_per_company_30d = rules.cap_per_company_30d;
     r.day_start = windows.day_start;
     r.since = windows.since_30d;
   }
@@ -300,24 +303,26 @@ DecisionWrite Gates::BuildDial(StateView& state,
 }
 
 std::shared_ptr<const Gates::DialScript> Gates::ScriptFor(
-    const std::shared_ptr<const v1::Campaign>& campaign,
-    const Company& company) const {
+    const std::shared_ptr<const v1::Campaign>& campaign, const Company& company,
+    const ConfigSnapshot& config) const {
   {
     std::shared_lock<std::shared_mutex> lock(scripts_mu_);
     auto it = scripts_.find(campaign->campaign_id());
-    if (it != scripts_.end() && it->second->campaign == campaign) {
+    if (it != scripts_.end() && it->second->campaign == campaign &&
+        it->second->config_generation == config.generation) {
       return it->second;
     }
   }
   auto script = std::make_shared<DialScript>();
   script->campaign = campaign;
+  script->config_generation = config.generation;
   v1::Disclosure& d = script->disclosure;
   d.set_seller_name(company.legal_name());
   d.set_seller_address(company.address());
   d.set_seller_phone(company.phone());
   d.set_goods_type(campaign->goods_type());
   d.set_solicitation_statement(
-      SolicitationStatement(config_.config(), campaign->goods_type()));
+      SolicitationStatement(config.config(), campaign->goods_type()));
   script->disclosure_json = DisclosureJson(d);
   auto recipient = std::make_shared<v1::ProvisionRecord>();
   recipient->set_recipient_company_id(company.id());

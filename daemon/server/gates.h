@@ -16,9 +16,9 @@
 #include "absl/status/statusor.h"
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
-#include "daemon/config/config.h"
 #include "daemon/ops/metrics.h"
 #include "daemon/policy/calling.h"
+#include "daemon/server/live_config.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/dial_gate.pb.h"
 #include "gatekeeper/v1/insert_gate.pb.h"
@@ -31,15 +31,16 @@ inline constexpr Micros kProvisionRetention = 3 * 365 * 86'400'000'000LL;
 class Gates {
  public:
   // `metrics` (optional) counts each answered decision and its duration.
-  Gates(Store& store, const ConfigIndex& config,
+  // Each decision reads one snapshot of `config` (calling rules, companies,
+  // the solicitation statement).
+  Gates(Store& store, const LiveConfig& config,
         const Pseudonymizer& pseudonymizer, const Clock& clock,
         Metrics* metrics = nullptr)
       : store_(store),
         config_(config),
         pseudonymizer_(pseudonymizer),
         clock_(clock),
-        metrics_(metrics),
-        rules_(policy::CallingRulesFromConfig(config.config())) {}
+        metrics_(metrics) {}
 
   using InsertDone = std::function<void(absl::StatusOr<v1::Decision>)>;
   using DialDone = std::function<void(absl::StatusOr<v1::CheckDialResponse>)>;
@@ -74,9 +75,11 @@ class Gates {
                           std::vector<std::string>* subjects) const;
   // What every ALLOWed dial of a campaign shares: the disclosure but for the
   // agent, the provision's recipient, and both as JSON. Built once per
-  // campaign value; a changed campaign (a new value) gets a new one.
+  // campaign value and config; a changed campaign (a new value) or a
+  // reloaded config gets a new one.
   struct DialScript {
     std::shared_ptr<const v1::Campaign> campaign;  // built from
+    uint64_t config_generation = 0;                // built from
     v1::Disclosure disclosure;                     // agent_id empty
     std::string disclosure_json;                   // without agent_id
     std::shared_ptr<const v1::ProvisionRecord> recipient;
@@ -84,7 +87,7 @@ class Gates {
   };
   std::shared_ptr<const DialScript> ScriptFor(
       const std::shared_ptr<const v1::Campaign>& campaign,
-      const Company& company) const;
+      const Company& company, const ConfigSnapshot& config) const;
   // Counts an answered decision (metrics_ may be null).
   void Count(const v1::Decision& d, v1::Purpose purpose,
              const std::string& campaign_id, Micros received) const;
@@ -94,11 +97,10 @@ class Gates {
                   Micros received, int attempt, DialDone done);
 
   Store& store_;
-  const ConfigIndex& config_;
+  const LiveConfig& config_;
   const Pseudonymizer& pseudonymizer_;
   const Clock& clock_;
   Metrics* const metrics_;
-  const policy::CallingRules rules_;
   mutable std::shared_mutex scripts_mu_;
   // By campaign id; guarded by scripts_mu_.
   mutable std::unordered_map<std::string, std::shared_ptr<const DialScript>>

@@ -23,7 +23,8 @@ grpc::Status ConsentServiceImpl::RecordConsent(
     grpc::ServerContext*, const v1::RecordConsentRequest* req,
     v1::ConsentRecord* resp) {
   const Micros now = deps_.clock.Now();
-  auto phone = policy::ValidateRecordConsent(*req, deps_.config, now);
+  auto phone =
+      policy::ValidateRecordConsent(*req, deps_.config.Get()->index, now);
   if (!phone.ok()) return ToGrpcStatus(phone.status());
   NewConsent c;
   c.consent_id = NewId("cns_");
@@ -53,7 +54,8 @@ grpc::Status ConsentServiceImpl::RecordConsent(
 grpc::Status ConsentServiceImpl::WithdrawConsent(
     grpc::ServerContext*, const v1::WithdrawConsentRequest* req,
     v1::WithdrawConsentResponse* resp) {
-  if (absl::Status s = policy::ValidateWithdrawConsent(*req, deps_.config);
+  if (absl::Status s =
+          policy::ValidateWithdrawConsent(*req, deps_.config.Get()->index);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -111,7 +113,8 @@ grpc::Status ConsentServiceImpl::ClearDoNotSolicit(
 grpc::Status CampaignServiceImpl::CreateCampaign(
     grpc::ServerContext*, const v1::CreateCampaignRequest* req,
     v1::Campaign* resp) {
-  if (absl::Status s = policy::ValidateCreateCampaign(*req, deps_.config);
+  if (absl::Status s =
+          policy::ValidateCreateCampaign(*req, deps_.config.Get()->index);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -134,13 +137,13 @@ grpc::Status CampaignServiceImpl::ApproveCampaign(
     return ToGrpcStatus(absl::InvalidArgumentError("approver: is required"));
   }
   const Micros now = deps_.clock.Now();
+  const std::shared_ptr<const ConfigSnapshot> config = deps_.config.Get();
   auto out = deps_.store.TransitionCampaign(
       req->campaign_id(), "campaign.approved", req->approver(),
       [&](const v1::Campaign& c) {
-        return policy::Approve(
-            c, req->approver(), now,
-            {deps_.config.config().ad_display_items().begin(),
-             deps_.config.config().ad_display_items().end()});
+        return policy::Approve(c, req->approver(), now,
+                               {config->config().ad_display_items().begin(),
+                                config->config().ad_display_items().end()});
       });
   if (!out.ok()) return ToGrpcStatus(out.status());
   *resp = *std::move(out);

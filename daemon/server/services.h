@@ -3,13 +3,19 @@
 #ifndef GATEKEEPER_DAEMON_SERVER_SERVICES_H_
 #define GATEKEEPER_DAEMON_SERVER_SERVICES_H_
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "absl/status/status.h"
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
-#include "daemon/config/config.h"
 #include "daemon/ops/audit_feed.h"
 #include "daemon/server/call_reports.h"
 #include "daemon/server/gates.h"
+#include "daemon/server/live_config.h"
 #include "daemon/server/print_runs.h"
 #include "daemon/store/store.h"
 #include "gatekeeper/v1/audit_service.grpc.pb.h"
@@ -23,13 +29,14 @@ namespace gatekeeper {
 // absl and gRPC share code numbers; the message is kept.
 grpc::Status ToGrpcStatus(const absl::Status& s);
 
-// Everything a service needs; owned by the Daemon, outlives the services.
 // An audit record as the API answers it (hashes in hex).
 v1::AuditEntry ToAuditEntry(const AuditRecord& r);
 
+// Everything a service needs; owned by the Daemon, outlives the services.
+// A call reads one snapshot of the config (config.Get()).
 struct ServiceDeps {
   Store& store;
-  const ConfigIndex& config;
+  const LiveConfig& config;
   const Pseudonymizer& pseudonymizer;
   const Clock& clock;
 };
@@ -82,8 +89,8 @@ class CampaignServiceImpl final : public v1::CampaignService::Service {
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed)
-      : deps_(deps), feed_(feed) {}
+  AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed);
+  ~AuditServiceImpl() override;
   grpc::Status QueryAudit(grpc::ServerContext* ctx,
                           const v1::QueryAuditRequest* req,
                           grpc::ServerWriter<v1::AuditEntry>* writer) override;
@@ -96,14 +103,37 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status WatchAudit(grpc::ServerContext* ctx,
                           const v1::WatchAuditRequest* req,
                           grpc::ServerWriter<v1::AuditEntry>* writer) override;
-  // Ends every WatchAudit (UNAVAILABLE): the daemon is stopping.
-  void StopWatchers() { stopping_.store(true); }
+  // Ends every WatchAudit (UNAVAILABLE; one blocked on a reader that does
+  // not read is cancelled): the daemon is stopping.
+  void StopWatchers();
+
+  // A WatchAudit stream, as the watchdog sees it.
+  struct Watcher {
+    grpc::ServerContext* ctx = nullptr;
+    uint64_t max_backlog = 0;
+    std::chrono::steady_clock::duration stalled_after{};
+    std::atomic<uint64_t> cursor{0};  // the entries up to it were sent
+    // When the pending Write began (steady clock ticks); 0 when none is.
+    std::atomic<int64_t> writing_since{0};
+    std::atomic<bool> cancelled{false};
+  };
 
  private:
+  // Every 500 ms: a watcher waiting in one Write for longer than
+  // watch_audit.stalled_after_seconds while the log is more than its backlog
+  // past it has a reader that stopped reading; it is cancelled, so that it
+  // does not hold a gRPC thread until the client goes away.
+  void Watchdog();
+
   ServiceDeps deps_;
   const AuditFeed& feed_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> watchers_{0};
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;  // wakes the watchdog to stop
+  std::set<Watcher*> active_;         // guarded by watch_mu_
+  bool watchdog_stop_ = false;        // guarded by watch_mu_
+  std::thread watchdog_;
 };
 
 // The check RPCs use the callback API: no thread waits while the decision's

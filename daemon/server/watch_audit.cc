@@ -2,7 +2,12 @@
 // each entry once durable. One gRPC thread per watcher: gRPC's flow control
 // bounds what is buffered for a slow reader, the entries are read from the
 // store at the reader's pace, and a reader that falls too far behind the head
-// is dropped, so a consumer never holds memory or a decision.
+// is dropped, so a consumer never holds memory or a decision. A reader that
+// stops reading altogether leaves its writer waiting in Write, where it
+// cannot look at the log: a watchdog cancels it once the log has moved more
+// than the backlog past it.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "daemon/common/crypto.h"
@@ -38,6 +43,54 @@ v1::AuditEntry ToAuditEntry(const AuditRecord& r) {
   return e;
 }
 
+AuditServiceImpl::AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed)
+    : deps_(deps), feed_(feed), watchdog_([this] { Watchdog(); }) {}
+
+AuditServiceImpl::~AuditServiceImpl() {
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    watchdog_stop_ = true;
+  }
+  watch_cv_.notify_all();
+  watchdog_.join();
+}
+
+void AuditServiceImpl::StopWatchers() {
+  stopping_.store(true);
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  for (Watcher* w : active_) {
+    if (w->writing_since.load() != 0) w->ctx->TryCancel();
+  }
+}
+
+void AuditServiceImpl::Watchdog() {
+  std::unique_lock<std::mutex> lock(watch_mu_);
+  while (!watch_cv_.wait_for(lock, std::chrono::milliseconds(500),
+                             [this] { return watchdog_stop_; })) {
+    const uint64_t head = feed_.Head();
+    const int64_t now =
+        std::chrono::steady_clock::now().time_since_epoch().count();
+    for (Watcher* w : active_) {
+      const uint64_t cursor = w->cursor.load();
+      const int64_t since = w->writing_since.load();
+      if (since == 0 || now - since < w->stalled_after.count() ||
+          w->cancelled.load() || head <= cursor ||
+          head - cursor <= w->max_backlog) {
+        continue;
+      }
+      w->cancelled.store(true);
+      w->ctx->TryCancel();  // its Write returns false
+      spdlog::warn(
+          "WatchAudit: cancelled a consumer that stopped reading: nothing "
+          "taken for {} s, {} entries behind the log (at most {}), after seq "
+          "{}",
+          std::chrono::duration_cast<std::chrono::seconds>(w->stalled_after)
+              .count(),
+          head - cursor, w->max_backlog, cursor);
+    }
+  }
+}
+
 grpc::Status AuditServiceImpl::WatchAudit(
     grpc::ServerContext* ctx, const v1::WatchAuditRequest* req,
     grpc::ServerWriter<v1::AuditEntry>* writer) {
@@ -59,9 +112,27 @@ grpc::Status AuditServiceImpl::WatchAudit(
     ~Leave() { n.fetch_sub(1); }
   } leave{watchers_};
 
-  const uint64_t max_backlog =
-      deps_.config.config().watch_audit().max_backlog();
+  const std::shared_ptr<const ConfigSnapshot> config = deps_.config.Get();
+  const uint64_t max_backlog = config->config().watch_audit().max_backlog();
   uint64_t cursor = req->after_seq();  // the last entry looked at
+  Watcher me;
+  me.ctx = ctx;
+  me.max_backlog = max_backlog;
+  me.stalled_after = std::chrono::seconds(
+      config->config().watch_audit().stalled_after_seconds());
+  me.cursor.store(cursor);
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    active_.insert(&me);
+  }
+  struct Unregister {
+    AuditServiceImpl& s;
+    Watcher* w;
+    ~Unregister() {
+      std::lock_guard<std::mutex> lock(s.watch_mu_);
+      s.active_.erase(w);
+    }
+  } unregister{*this, &me};
   std::vector<v1::AuditEntry> chunk;
   while (true) {
     if (stopping_.load()) {
@@ -102,9 +173,26 @@ grpc::Status AuditServiceImpl::WatchAudit(
                    "): watch again with after_seq=", cursor,
                    " (QueryAudit reads the gap)")));
       }
-      if (!writer->Write(e)) return grpc::Status::CANCELLED;
+      me.cursor.store(e.seq() - 1);  // everything before e was sent
+      me.writing_since.store(std::max<int64_t>(
+          1, std::chrono::steady_clock::now().time_since_epoch().count()));
+      const bool written = writer->Write(e);
+      me.writing_since.store(0);
+      if (!written) {
+        if (me.cancelled.load()) {
+          return ToGrpcStatus(absl::ResourceExhaustedError(
+              StrCat("this consumer stopped reading while the log moved more "
+                     "than ",
+                     max_backlog,
+                     " entries on: watch again with "
+                     "after_seq=",
+                     me.cursor.load())));
+        }
+        return grpc::Status::CANCELLED;
+      }
     }
     cursor = std::max(cursor, last);
+    me.cursor.store(cursor);
   }
 }
 

@@ -260,20 +260,6 @@ TEST_F(MetricsTest, DiagnosticsOnStderrAreJsonLinesWithALevel) {
   EXPECT_EQ(lines.back()["msg"], "stopped");
 }
 
-TEST_F(MetricsTest, SighupDoesNotStopTheDaemon) {
-  // systemctl reload sends it; until reload lands, it keeps the config.
-  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
-  for (int i = 0;
-       i < 100 && daemon_->Stderr().find("SIGHUP") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_NE(daemon_->Stderr().find("config reload is not implemented yet"),
-            std::string::npos)
-      << daemon_->Stderr();
-  EXPECT_TRUE(Verify().ok());
-  EXPECT_EQ(Get("/readyz").status, 200);
-}
-
 TEST_F(MetricsTest, ABadHttpListenKeepsTheDaemonFromStarting) {
   DropClients();
   ASSERT_EQ(daemon_->Stop(SIGTERM), 0);

@@ -114,6 +114,47 @@ TEST_F(WatchAuditTest, ASlowConsumerIsDroppedAndHoldsNoWriter) {
   EXPECT_LT(read, 400);
 }
 
+// A consumer that never reads again leaves the daemon's writer waiting on
+// flow control, where it cannot look at the log; the watchdog cancels it.
+TEST_F(WatchAuditTest, AConsumerThatStopsReadingIsCancelled) {
+  DaemonOptions o;
+  o.extra_yaml =
+      "watch_audit:\n  max_backlog: 50\n  stalled_after_seconds: 1\n";
+  Restart(o);
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
+  auto stub = v1::AuditService::NewStub(grpc::CreateCustomChannel(
+      daemon_->address(), grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto watch = stub->WatchAudit(&ctx, v1::WatchAuditRequest());
+  for (int i = 0; i < 400; ++i) {
+    ASSERT_TRUE(Record(AdConsent("C-" + std::to_string(i))).ok());
+  }
+  // Not a single Read: the daemon must notice on its own.
+  const std::string said = "WatchAudit: cancelled a consumer that stopped";
+  for (int i = 0; i < 100 && daemon_->Stderr().find(said) == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(daemon_->Stderr().find(said), std::string::npos)
+      << daemon_->Stderr();
+  v1::AuditEntry e;
+  int read = 0;
+  while (watch->Read(&e)) ++read;
+  const grpc::Status s = watch->Finish();
+  EXPECT_NE(s.error_code(), grpc::StatusCode::OK);
+  EXPECT_NE(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << s.error_message();
+  EXPECT_LT(read, 400);
+  // The daemon goes on serving watchers.
+  grpc::ClientContext again;
+  auto next = StartWatch(again, 399);
+  ASSERT_TRUE(next->Read(&e));
+  EXPECT_EQ(e.seq(), 400u);
+}
+
 TEST_F(WatchAuditTest, AStoppingDaemonEndsTheWatchAndDoesNotWaitForIt) {
   ASSERT_TRUE(Record(AdConsent("C-1")).ok());
   grpc::ClientContext ctx;

@@ -1,6 +1,6 @@
 // The dial gate on the injected clock: Gates over a real SqliteStore in a
 // temp dir, with a FakeClock moved across the calling hours, a blackout date
-// and the local midnight that resets the daily cap.
+// and the local midnight that resets the daily cap; reloaded configs.
 #include "daemon/server/gates.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include "daemon/common/phone.h"
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
+#include "daemon/server/live_config.h"
 #include "daemon/store/sqlite_store.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_config.h"
@@ -34,16 +35,20 @@ class GatesClockTest : public ::testing::Test {
       : clock_(At(0, 12, 0)),
         pseudonymizer_(Pseudonymizer::ForTesting(std::string(32, 'k'))) {}
 
+  // The test config with these calling rules (YAML lines).
+  static std::string ConfigText(std::string_view rules) {
+    return StrCat(testing::kTestConfigYaml, "data_dir: \"/x\"\n", rules);
+  }
+  static constexpr std::string_view kRules =
+      "calling_hours: {start: \"09:00\", end: \"20:00\"}\n"
+      "blackout_dates: [\"2026-12-02\"]\n"
+      "frequency_caps: {per_number_per_campaign_per_day: 1}\n";
+
   void SetUp() override {
-    auto cfg = ParseConfigYaml(
-        StrCat(testing::kTestConfigYaml, "data_dir: \"/x\"\n",
-               "calling_hours: {start: \"09:00\", end: \"20:00\"}\n",
-               "blackout_dates: [\"2026-12-02\"]\n",
-               "frequency_caps: {per_number_per_campaign_per_day: 1}\n"),
-        "t.yaml");
+    auto cfg = LoadConfigText(ConfigText(kRules), "t.yaml");
     ASSERT_TRUE(cfg.ok()) << cfg.status();
-    ASSERT_TRUE(ValidateConfig(*cfg).ok());
-    config_ = std::make_unique<ConfigIndex>(*std::move(cfg));
+    config_ = std::make_unique<LiveConfig>(
+        std::make_shared<const ConfigSnapshot>(*std::move(cfg), "", 1));
     SqliteStoreOptions o;
     o.path = (dir_.path() / "gk.db").string();
     o.clock = &clock_;
@@ -108,10 +113,11 @@ class GatesClockTest : public ::testing::Test {
     return out;
   }
 
+  int calls_ = 0;
   testing::TempDir dir_;
   FakeClock clock_;
   Pseudonymizer pseudonymizer_;
-  std::unique_ptr<ConfigIndex> config_;
+  std::unique_ptr<LiveConfig> config_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Gates> gates_;
 };
@@ -142,6 +148,88 @@ TEST_F(GatesClockTest, DailyCapResetsAtLocalMidnight) {
   // The next day is a blackout date; the day after, allowed again.
   EXPECT_EQ(DialAt(At(2, 9, 0)), kAllow);
   EXPECT_EQ(DialAt(At(2, 9, 1)), kCap);
+}
+
+// A reload (a new snapshot published) governs the next decision: hours
+// narrowed, a blackout date added, the cap lifted, the seller's name changed
+// in the disclosure.
+TEST_F(GatesClockTest, AReloadedConfigGovernsTheNextDecision) {
+  EXPECT_EQ(DialAt(At(0, 9, 30)), kAllow);
+  auto plan = PlanReload(
+      *config_->Get(),
+      ConfigText("calling_hours: {start: \"10:00\", end: \"20:00\"}\n"
+                 "blackout_dates: [\"2026-12-02\", \"2026-12-03\"]\n"),
+      "t.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->changed,
+            (std::vector<std::string>{"calling_hours", "blackout_dates",
+                                      "frequency_caps"}));
+  EXPECT_EQ(plan->next->generation, 2u);
+  config_->Set(plan->next);
+  EXPECT_EQ(DialAt(At(0, 9, 45)), kHours);  // before the new start
+  EXPECT_EQ(DialAt(At(0, 10, 0)), kAllow);  // no cap any more
+  EXPECT_EQ(DialAt(At(0, 10, 1)), kAllow);
+  EXPECT_EQ(DialAt(At(2, 12, 0)), kHours);  // the new blackout date
+}
+
+TEST_F(GatesClockTest, AReloadedSellerIsDisclosedOnTheNextDial) {
+  auto dial = [&] {
+    clock_.Set(At(2, 9, 0) + (++calls_) * kMicrosPerMinute);
+    v1::CheckDialRequest req;
+    req.set_phone_number("090-1234-5678");
+    req.set_campaign_id("k1");
+    req.set_agent_id("tanaka");
+    std::promise<absl::StatusOr<v1::CheckDialResponse>> done;
+    gates_->CheckDial(req, [&](auto r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  };
+  auto before = dial();
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->disclosure().seller_name(), "ひかりネット株式会社");
+  std::string text = ConfigText("");
+  const std::string from = "ひかりネット株式会社";
+  text.replace(text.find(from), from.size(), "ひかりネットワークス株式会社");
+  auto plan = PlanReload(*config_->Get(), text, "t.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  config_->Set(plan->next);
+  auto after = dial();
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->decision().verdict(), v1::VERDICT_ALLOW);
+  EXPECT_EQ(after->disclosure().seller_name(), "ひかりネットワークス株式会社");
+}
+
+TEST(PlanReloadTest, RestartOnlyKeysAreRefusedByName) {
+  const std::string base =
+      StrCat(testing::kTestConfigYaml, "data_dir: \"/x\"\n");
+  auto cfg = LoadConfigText(base, "t.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const ConfigSnapshot current(*std::move(cfg), "abc", 1);
+  std::string moved = StrCat(testing::kTestConfigYaml, "data_dir: \"/y\"\n");
+  moved += "http: {listen: \"127.0.0.1:9464\"}\nmax_batch: 64\n";
+  auto plan = PlanReload(current, moved, "t.yaml");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(plan.status().message(),
+            "t.yaml: data_dir, max_batch, http cannot change while the daemon "
+            "runs; restart it to apply them (nothing was reloaded)");
+}
+
+TEST(PlanReloadTest, ABadFileIsRefusedWithItsLine) {
+  const std::string base =
+      StrCat(testing::kTestConfigYaml, "data_dir: \"/x\"\n");
+  auto cfg = LoadConfigText(base, "t.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const ConfigSnapshot current(*std::move(cfg), "abc", 1);
+  auto plan = PlanReload(current, base + "calling_hours: {start: \"25:00\"}\n",
+                         "t.yaml");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(plan.status().message().find("calling_hours"), std::string::npos)
+      << plan.status();
+  auto same = PlanReload(current, base, "t.yaml");
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_TRUE(same->changed.empty());
+  EXPECT_EQ(same->next->sha256, ToHex(Sha256(base)));
 }
 
 }  // namespace
