@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -85,6 +86,8 @@ int main(int argc, char** argv) {
   }
   // From here on, diagnostics are JSON lines on stderr.
   gatekeeper::InitLogging();
+  // Named in full in the log and in config.reloaded entries.
+  config_path = std::filesystem::absolute(config_path).lexically_normal();
   // Read once: the SHA-256 is of the very bytes that were parsed.
   std::string config_text;
   {

@@ -7,6 +7,8 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "daemon/ops/event_json.h"
@@ -17,6 +19,30 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
+
+// The event log's fields as README.md documents them ("The event log"): the
+// backquoted names of the sentence of the table that begins `prefix` (up to
+// its full stop), e.g. "A decision has".
+std::set<std::string> ReadmeFields(const std::string& prefix) {
+  std::ifstream in(std::string(GATEKEEPER_SOURCE_DIR) + "/README.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string all = text.str();
+  const size_t table = all.find("| the payload's fields |");
+  std::set<std::string> names;
+  if (table == std::string::npos) return names;
+  const size_t from = all.find(prefix, table);
+  if (from == std::string::npos) return names;
+  const size_t end = all.find(". ", from);
+  const std::string sentence = all.substr(from, end - from);
+  for (size_t at = sentence.find('`'); at != std::string::npos;) {
+    const size_t close = sentence.find('`', at + 1);
+    if (close == std::string::npos) break;
+    names.insert(sentence.substr(at + 1, close - at - 1));
+    at = sentence.find('`', close + 1);
+  }
+  return names;
+}
 
 std::vector<Json> ReadLines(const fs::path& path) {
   std::vector<Json> out;
@@ -89,8 +115,15 @@ class EventLogTest : public DaemonTest {
     return lines;
   }
 
+  // The entry's own fields (the README's table) and a decision's payload
+  // fields (its sentence "A decision has ...").
+  const std::set<std::string> kEntryFields = {"ts", "seq", "kind", "actor",
+                                              "customer_id"};
+  const std::set<std::string> decision_fields_ = ReadmeFields("A decision has");
+
   // The lines are the audit log: the same entries, once each, in order.
   void ExpectSameAsTheAuditLog(const std::vector<fs::path>& files) {
+    ASSERT_GE(decision_fields_.size(), 10u) << "README's decision fields";
     const std::vector<v1::AuditEntry> entries = QueryAudit();
     ASSERT_FALSE(entries.empty());
     const std::vector<Json> lines = AwaitLines(files, entries.size());
@@ -118,6 +151,11 @@ class EventLogTest : public DaemonTest {
                                 "campaign_id", "company_id", "latency_us"}) {
           EXPECT_TRUE(l.contains(key)) << key << " in " << text;
         }
+        // Nothing the README does not name.
+        for (const auto& [key, value] : l.items()) {
+          EXPECT_TRUE(kEntryFields.count(key) + decision_fields_.count(key) > 0)
+              << "undocumented field " << key << " in " << text;
+        }
       }
       if (e.kind() == "decision.dial") {
         EXPECT_TRUE(l.contains("agent_id")) << text;
@@ -129,6 +167,9 @@ class EventLogTest : public DaemonTest {
 
 TEST_F(EventLogTest, HoldsEveryAuditEntryInOrderAfterABurstOfMixedWrites) {
   Burst(40, "a");
+  // An ALLOWed dial: its disclosure and provision record too.
+  ASSERT_EQ(CheckDial(kPhone, "call-fibre").decision().verdict(),
+            v1::VERDICT_ALLOW);
   ExpectSameAsTheAuditLog({log_path()});
 }
 
