@@ -34,6 +34,7 @@ struct Daemon::State {
   std::optional<Pseudonymizer> pseudonymizer;
   AuditFeed feed;  // the durable head, published after each commit
   std::unique_ptr<Metrics> metrics;
+  LastVerify last_verify;  // VerifyAudit's last outcome, for the dashboard
   std::atomic<bool> store_refusing{false};
   std::atomic<bool> stopping{false};
   std::unique_ptr<SqliteStore> store;
@@ -169,7 +170,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
       *st->store, st->config, *st->pseudonymizer, clock, st->metrics.get());
   st->consent = std::make_unique<ConsentServiceImpl>(deps);
   st->campaign = std::make_unique<CampaignServiceImpl>(deps);
-  st->audit = std::make_unique<AuditServiceImpl>(deps, st->feed);
+  st->audit =
+      std::make_unique<AuditServiceImpl>(deps, st->feed, &st->last_verify);
   st->print_runs =
       std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
   st->insert_gate =

@@ -8,6 +8,7 @@
 #include "daemon/common/phone.h"
 #include "daemon/config/config.h"
 #include "daemon/ops/audit_feed.h"
+#include "daemon/ops/last_verify.h"
 #include "daemon/server/call_reports.h"
 #include "daemon/server/gates.h"
 #include "daemon/server/print_runs.h"
@@ -82,8 +83,10 @@ class CampaignServiceImpl final : public v1::CampaignService::Service {
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed)
-      : deps_(deps), feed_(feed) {}
+  // `last_verify` (optional) keeps the outcome of each VerifyAudit.
+  AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed,
+                   LastVerify* last_verify = nullptr)
+      : deps_(deps), feed_(feed), last_verify_(last_verify) {}
   grpc::Status QueryAudit(grpc::ServerContext* ctx,
                           const v1::QueryAuditRequest* req,
                           grpc::ServerWriter<v1::AuditEntry>* writer) override;
@@ -102,6 +105,7 @@ class AuditServiceImpl final : public v1::AuditService::Service {
  private:
   ServiceDeps deps_;
   const AuditFeed& feed_;
+  LastVerify* const last_verify_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> watchers_{0};
 };
