@@ -15,6 +15,7 @@
 #include "daemon/common/strings.h"
 #include "daemon/ops/audit_feed.h"
 #include "daemon/ops/dashboard.h"
+#include "daemon/ops/dashboard_data.h"
 #include "daemon/ops/event_log.h"
 #include "daemon/ops/http_server.h"
 #include "daemon/ops/log.h"
@@ -230,6 +231,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Config config,
       return true;
     };
     h.dashboard = [] { return std::string(DashboardHtml()); };
+    const DashboardSources dashboard{
+        *raw->metrics,
+        *raw->store,
+        raw->feed,
+        raw->event_log.get(),
+        raw->last_verify,
+        h.ready,
+        clock,
+        ParseUtcOffset(cfg.utc_offset()).value_or(0)};
+    h.dashboard_data = [dashboard] { return DashboardJson(dashboard); };
     auto http = HttpServer::Start(cfg.http().listen(), std::move(h));
     if (!http.ok()) {
       st->server->Shutdown();
