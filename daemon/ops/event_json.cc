@@ -43,8 +43,7 @@ std::string FormatRfc3339WithOffset(Micros at, int utc_offset_seconds) {
   return s;
 }
 
-void AppendEventLine(const AuditRecord& entry, int utc_offset_seconds,
-                     std::string& out) {
+Json EventObject(const AuditRecord& entry, int utc_offset_seconds) {
   Json line = Json::object();
   line["ts"] = FormatRfc3339WithOffset(entry.at, utc_offset_seconds);
   line["seq"] = entry.seq;
@@ -72,6 +71,12 @@ void AppendEventLine(const AuditRecord& entry, int utc_offset_seconds,
     // Not an object (never written so): kept whole, as text.
     line["payload_json"] = entry.payload_json;
   }
+  return line;
+}
+
+void AppendEventLine(const AuditRecord& entry, int utc_offset_seconds,
+                     std::string& out) {
+  const Json line = EventObject(entry, utc_offset_seconds);
   out += line.dump(-1, ' ', /*ensure_ascii=*/false,
                    Json::error_handler_t::replace);
   out += '\n';

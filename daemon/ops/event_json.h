@@ -12,6 +12,7 @@
 #ifndef GATEKEEPER_DAEMON_OPS_EVENT_JSON_H_
 #define GATEKEEPER_DAEMON_OPS_EVENT_JSON_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "daemon/audit/chain.h"
@@ -20,6 +21,10 @@ namespace gatekeeper {
 
 // "2026-12-01T09:30:00.25+09:00" ("Z" for offset 0).
 std::string FormatRfc3339WithOffset(Micros at, int utc_offset_seconds);
+
+// The entry as the object its line holds (the dashboard picks fields of it).
+nlohmann::ordered_json EventObject(const AuditRecord& entry,
+                                   int utc_offset_seconds);
 
 // Appends the entry's line, with its LF, to `out`.
 void AppendEventLine(const AuditRecord& entry, int utc_offset_seconds,

@@ -67,9 +67,15 @@ class Session : public std::enable_shared_from_this<Session> {
       res->result(http::status::ok);
       res->set(http::field::content_type, "text/html; charset=utf-8");
       res->body() = handlers_.dashboard();
+    } else if (path == "/api/dashboard" && handlers_.dashboard_data) {
+      res->result(http::status::ok);
+      res->set(http::field::content_type, "application/json");
+      res->body() = handlers_.dashboard_data();
     } else {
       res->result(http::status::not_found);
-      Text(*res, "not found: try /metrics, /healthz, /readyz or /\n");
+      Text(*res,
+           "not found: try /metrics, /healthz, /readyz, / or "
+           "/api/dashboard\n");
     }
     res->prepare_payload();
     if (req.method() == http::verb::head) res->body().clear();

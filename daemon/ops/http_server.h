@@ -1,7 +1,8 @@
 // The daemon's small HTTP side, beside gRPC (Boost.Beast on its own Asio
 // thread): GET /metrics (Prometheus text format 0.0.4), /healthz (the
 // process is up), /readyz (the store is open and serving: 200, else 503,
-// as gRPC health says SERVING or NOT_SERVING) and / (the dashboard page).
+// as gRPC health says SERVING or NOT_SERVING), / (the dashboard page) and
+// /api/dashboard (the page's data, JSON).
 // Anything else is 404; methods other than GET and HEAD are 405. Requests
 // are small and answered in turn; idle connections close after 30 s.
 #ifndef GATEKEEPER_DAEMON_OPS_HTTP_SERVER_H_
@@ -21,6 +22,8 @@ struct HttpHandlers {
   std::function<bool(std::string* why)> ready;
   // The page served at / (HTML).
   std::function<std::string()> dashboard;
+  // The page's data at /api/dashboard (JSON).
+  std::function<std::string()> dashboard_data;
 };
 
 class HttpServer {

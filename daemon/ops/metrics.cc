@@ -1,5 +1,6 @@
 #include "daemon/ops/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "gatekeeper/v1/types.pb.h"
@@ -159,6 +160,13 @@ void Metrics::CountDecision(int purpose, bool allow, uint32_t reason_bits,
   }
 }
 
+void Metrics::CountVerdict(int purpose, bool allow, uint64_t n,
+                           int64_t at_micros) {
+  const size_t p = purpose >= 0 && purpose < kPurposes ? purpose : 0;
+  verdicts_[p][allow ? 1 : 0].fetch_add(n, std::memory_order_relaxed);
+  minutes_.Add(purpose, allow, n, at_micros);
+}
+
 void Metrics::ObserveDecisionDuration(int purpose, double seconds) {
   const size_t p = purpose >= 0 && purpose < kPurposes ? purpose : 0;
   durations_[p]->Observe(seconds);
@@ -172,6 +180,35 @@ void Metrics::CountRpc(std::string_view method, int code) {
 void Metrics::ObserveCommit(size_t writes, double commit_seconds) {
   commit_batch_size_.Observe(static_cast<double>(writes));
   fsync_duration_.Observe(commit_seconds);
+}
+
+DecisionStats Metrics::Stats(int64_t now_micros) const {
+  DecisionStats out;
+  for (int p = 0; p < kPurposes; ++p) {
+    for (int v = 0; v < 2; ++v) {
+      out.totals[p][v] = verdicts_[p][v].load(std::memory_order_relaxed);
+    }
+  }
+  out.per_minute = minutes_.Last60(now_micros);
+  const size_t companies = kMaxCompanies + 2;
+  std::array<uint64_t, kReasons> blocked{};
+  for (int p = 0; p < kPurposes; ++p) {
+    for (int r = 0; r < kReasons; ++r) {
+      for (size_t c = 0; c < companies; ++c) {
+        blocked[r] += decisions_[(p * 2 * kReasons + r) * companies + c].load(
+            std::memory_order_relaxed);
+      }
+    }
+  }
+  for (int r = 0; r < kReasons; ++r) {
+    if (blocked[r] > 0)
+      out.block_reasons.emplace_back(ReasonName(r), blocked[r]);
+  }
+  std::stable_sort(
+      out.block_reasons.begin(), out.block_reasons.end(),
+      [](const auto& a, const auto& b) { return a.second > b.second; });
+  out.disclosure_violations = disclosure_violations_.load();
+  return out;
 }
 
 std::string Metrics::Expose() const {

@@ -3,10 +3,13 @@
 // come only from bounded sets: purposes, verdicts, reasons, the configured
 // companies, RPC methods and status codes; never a customer or document id),
 // so it costs a decision a few nanoseconds. Gauges read at scrape time come
-// from callbacks. Thread-safe.
+// from callbacks. Beside the exposition, the dashboard reads decisions by
+// verdict (since start and per minute over the last hour) and block reasons
+// from Stats(). Thread-safe.
 #ifndef GATEKEEPER_DAEMON_OPS_METRICS_H_
 #define GATEKEEPER_DAEMON_OPS_METRICS_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -15,7 +18,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "daemon/ops/minute_ring.h"
 
 namespace gatekeeper {
 
@@ -36,6 +42,18 @@ class Histogram {
   std::atomic<uint64_t> sum_nanos_{0};  // sum of values in 1e-9 units
 };
 
+// What the dashboard shows of the decisions counted.
+struct DecisionStats {
+  // Decisions (not reasons) since start by [purpose][verdict], purpose by
+  // its proto number, verdict 0 BLOCK, 1 ALLOW.
+  std::array<std::array<uint64_t, 2>, MinuteRing::kPurposes> totals{};
+  std::vector<MinuteRing::Minute> per_minute;  // the last 60, oldest first
+  // BLOCK decisions since start by reason, named as in /metrics, most first
+  // (a decision with two reasons counts under each).
+  std::vector<std::pair<std::string, uint64_t>> block_reasons;
+  uint64_t disclosure_violations = 0;
+};
+
 class Metrics {
  public:
   // `companies`: the configured company ids (decisions for others count as
@@ -53,6 +71,10 @@ class Metrics {
   // `company` empty when the campaign was unknown.
   void CountDecision(int purpose, bool allow, uint32_t reason_bits,
                      std::string_view company, uint64_t n = 1);
+  // `n` decisions answered with the verdict, decided at `at_micros` (since
+  // the epoch): the dashboard's totals and minutes. Counted beside
+  // CountDecision, which counts by reason.
+  void CountVerdict(int purpose, bool allow, uint64_t n, int64_t at_micros);
   // From a check's arrival to its answer (durable), in seconds.
   void ObserveDecisionDuration(int purpose, double seconds);
   // A finished RPC, by full method name and status code.
@@ -75,10 +97,13 @@ class Metrics {
 
   // The exposition (text/plain; version=0.0.4).
   std::string Expose() const;
+  // The dashboard's counts, the minutes up to the one holding `now_micros`.
+  DecisionStats Stats(int64_t now_micros) const;
 
  private:
   static constexpr int kPurposes = 3;  // UNSPECIFIED, AD_INSERT, TELEMARKETING
   static constexpr int kReasons = 32;
+  static_assert(kPurposes == MinuteRing::kPurposes);
   size_t CompanyIndex(std::string_view company) const;
   std::atomic<uint64_t>& DecisionSlot(int purpose, bool allow, int reason,
                                       size_t company);
@@ -94,6 +119,9 @@ class Metrics {
   Histogram commit_batch_size_;
   Histogram fsync_duration_;
   std::atomic<uint64_t> disclosure_violations_{0};
+  // [purpose][verdict], as in DecisionStats::totals.
+  std::array<std::array<std::atomic<uint64_t>, 2>, kPurposes> verdicts_{};
+  MinuteRing minutes_;
   mutable std::mutex rpc_mu_;
   std::map<std::pair<std::string, int>, uint64_t> rpcs_;
   std::function<uint64_t()> audit_head_, event_log_lag_;

@@ -18,6 +18,7 @@
 #include "daemon/common/strings.h"
 #include "daemon/ops/audit_feed.h"
 #include "daemon/ops/dashboard.h"
+#include "daemon/ops/dashboard_data.h"
 #include "daemon/ops/event_log.h"
 #include "daemon/ops/http_server.h"
 #include "daemon/ops/log.h"
@@ -40,6 +41,7 @@ struct Daemon::State {
   std::optional<Pseudonymizer> pseudonymizer;
   AuditFeed feed;  // the durable head, published after each commit
   std::unique_ptr<Metrics> metrics;
+  LastVerify last_verify;  // VerifyAudit's last outcome, for the dashboard
   std::atomic<bool> store_refusing{false};
   std::atomic<bool> stopping{false};
   std::unique_ptr<SqliteStore> store;
@@ -182,7 +184,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       *st->store, st->config, *st->pseudonymizer, clock, st->metrics.get());
   st->consent = std::make_unique<ConsentServiceImpl>(deps);
   st->campaign = std::make_unique<CampaignServiceImpl>(deps);
-  st->audit = std::make_unique<AuditServiceImpl>(deps, st->feed);
+  st->audit =
+      std::make_unique<AuditServiceImpl>(deps, st->feed, &st->last_verify);
   st->print_runs =
       std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
   st->insert_gate =
@@ -241,6 +244,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       return true;
     };
     h.dashboard = [] { return std::string(DashboardHtml()); };
+    const DashboardSources dashboard{
+        *raw->metrics,
+        *raw->store,
+        raw->feed,
+        raw->event_log.get(),
+        raw->last_verify,
+        h.ready,
+        clock,
+        ParseUtcOffset(cfg.utc_offset()).value_or(0)};
+    h.dashboard_data = [dashboard] { return DashboardJson(dashboard); };
     auto http = HttpServer::Start(cfg.http().listen(), std::move(h));
     if (!http.ok()) {
       st->server->Shutdown();

@@ -164,8 +164,9 @@ void Gates::Count(const v1::Decision& d, v1::Purpose purpose,
   if (auto c = store_.GetCampaign(campaign_id); c.ok() && *c != nullptr) {
     company = (*c)->company_id();
   }
-  metrics_->CountDecision(purpose, d.verdict() == v1::VERDICT_ALLOW, bits,
-                          company);
+  const bool allow = d.verdict() == v1::VERDICT_ALLOW;
+  metrics_->CountDecision(purpose, allow, bits, company);
+  metrics_->CountVerdict(purpose, allow, 1, ToMicros(d.decided_at()));
   metrics_->ObserveDecisionDuration(
       purpose, static_cast<double>(clock_.Now() - received) / 1e6);
 }

@@ -586,7 +586,9 @@ void PrintRuns::Append(std::shared_ptr<Run> run,
 
 void PrintRuns::CountBatch(const BatchJob& job) const {
   if (metrics_ == nullptr) return;
+  uint64_t allowed = 0;  // an ALLOW has the one reason CONSENT_ON_RECORD
   for (const auto& [campaign, counts] : job.tallies) {
+    allowed += counts[v1::REASON_CONSENT_ON_RECORD];
     std::string company;
     if (auto c = store_.GetCampaign(campaign); c.ok() && *c != nullptr) {
       company = (*c)->company_id();
@@ -598,6 +600,11 @@ void PrintRuns::CountBatch(const BatchJob& job) const {
                               counts[static_cast<size_t>(r)]);
     }
   }
+  // The batch is durable now; its decisions count in this minute.
+  const Micros now = clock_.Now();
+  metrics_->CountVerdict(v1::PURPOSE_AD_INSERT, true, allowed, now);
+  metrics_->CountVerdict(v1::PURPOSE_AD_INSERT, false,
+                         job.payload.decisions() - allowed, now);
 }
 
 absl::StatusOr<v1::RunSummary> PrintRuns::Close(const std::string& run_id) {

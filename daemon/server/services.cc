@@ -252,6 +252,7 @@ grpc::Status AuditServiceImpl::VerifyAudit(grpc::ServerContext*,
                                            const v1::VerifyAuditRequest*,
                                            v1::VerifyAuditResponse* resp) {
   auto r = deps_.store.VerifyAudit();
+  if (last_verify_ != nullptr) last_verify_->Record(deps_.clock.Now(), r);
   if (!r.ok()) return ToGrpcStatus(r.status());
   resp->set_ok(r->ok);
   resp->set_entries_checked(r->entries_checked);

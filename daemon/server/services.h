@@ -13,6 +13,7 @@
 #include "daemon/common/clock.h"
 #include "daemon/common/phone.h"
 #include "daemon/ops/audit_feed.h"
+#include "daemon/ops/last_verify.h"
 #include "daemon/server/call_reports.h"
 #include "daemon/server/gates.h"
 #include "daemon/server/live_config.h"
@@ -89,7 +90,9 @@ class CampaignServiceImpl final : public v1::CampaignService::Service {
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed);
+  // `last_verify` (optional) keeps the outcome of each VerifyAudit.
+  AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed,
+                   LastVerify* last_verify = nullptr);
   ~AuditServiceImpl() override;
   grpc::Status QueryAudit(grpc::ServerContext* ctx,
                           const v1::QueryAuditRequest* req,
@@ -127,6 +130,7 @@ class AuditServiceImpl final : public v1::AuditService::Service {
 
   ServiceDeps deps_;
   const AuditFeed& feed_;
+  LastVerify* const last_verify_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> watchers_{0};
   std::mutex watch_mu_;

@@ -43,8 +43,12 @@ v1::AuditEntry ToAuditEntry(const AuditRecord& r) {
   return e;
 }
 
-AuditServiceImpl::AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed)
-    : deps_(deps), feed_(feed), watchdog_([this] { Watchdog(); }) {}
+AuditServiceImpl::AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed,
+                                   LastVerify* last_verify)
+    : deps_(deps),
+      feed_(feed),
+      last_verify_(last_verify),
+      watchdog_([this] { Watchdog(); }) {}
 
 AuditServiceImpl::~AuditServiceImpl() {
   {

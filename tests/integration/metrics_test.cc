@@ -3,64 +3,20 @@
 // the decisions made; /healthz, /readyz, the dashboard page, and errors.
 #include <signal.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "tests/testing/daemon_fixture.h"
+#include "tests/testing/http_fixture.h"
 
 namespace gatekeeper::testing {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 using Json = nlohmann::json;
 
-struct Reply {
-  int status = 0;
-  std::string content_type, body;
-};
-
-class MetricsTest : public DaemonTest {
+class MetricsTest : public HttpDaemonTest {
  protected:
-  void SetUp() override {
-    DaemonOptions o;
-    o.extra_yaml = "http:\n  listen: \"127.0.0.1:0\"\n";
-    StartDaemon(o);
-    const std::string& out = daemon_->startup_output();
-    const std::string marker = "gatekeeperd: http on ";
-    const size_t at = out.find(marker);
-    ASSERT_NE(at, std::string::npos) << out;
-    http_ = out.substr(at + marker.size());
-    http_ = http_.substr(0, http_.find(' '));
-  }
-
-  Reply Get(const std::string& target,
-            http::verb verb = http::verb::get) const {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    const size_t colon = http_.rfind(':');
-    stream.connect(
-        resolver.resolve(http_.substr(0, colon), http_.substr(colon + 1)));
-    http::request<http::string_body> req(verb, target, 11);
-    req.set(http::field::host, http_);
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.skip(verb == http::verb::head);  // a HEAD answer has no body
-    http::read(stream, buffer, parser);
-    const auto& res = parser.get();
-    return {static_cast<int>(res.result_int()),
-            std::string(res[http::field::content_type]), res.body()};
-  }
-
   // The samples, as prometheus_client parsed them.
   std::vector<Json> Scrape() const {
     const std::string cmd = std::string(PYTHON3) + " " + GATEKEEPER_SOURCE_DIR +
@@ -90,8 +46,6 @@ class MetricsTest : public DaemonTest {
     }
     return sum;
   }
-
-  std::string http_;
 };
 
 TEST_F(MetricsTest, CountsMatchTheDecisionsMadeAndParseAsTheFormat) {
@@ -219,7 +173,7 @@ TEST_F(MetricsTest, APrintRunsLeafletsAreCounted) {
 }
 
 TEST_F(MetricsTest, HealthReadinessDashboardAndErrors) {
-  Reply r = Get("/healthz");
+  HttpReply r = Get("/healthz");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "ok\n");
   r = Get("/readyz");
@@ -233,8 +187,8 @@ TEST_F(MetricsTest, HealthReadinessDashboardAndErrors) {
   EXPECT_EQ(r.body.find("http://"), std::string::npos) << "no fetch elsewhere";
   EXPECT_EQ(r.body.find("https://"), std::string::npos);
   EXPECT_EQ(Get("/nope").status, 404);
-  EXPECT_EQ(Get("/metrics", http::verb::post).status, 405);
-  r = Get("/metrics", http::verb::head);
+  EXPECT_EQ(Get("/metrics", Verb::post).status, 405);
+  r = Get("/metrics", Verb::head);
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(r.body.empty());
 }

@@ -1,8 +1,10 @@
 // Metrics' own rules: company labels from a bounded set that a reloaded config
-// can extend, counts by verdict and reason.
+// can extend, counts by verdict and reason, and the dashboard's figures.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "daemon/ops/metrics.h"
 
@@ -10,7 +12,10 @@ namespace gatekeeper {
 namespace {
 
 constexpr int kAdInsert = 1;
+constexpr int kTelemarketing = 2;
+constexpr uint32_t kConsentOnRecord = 1u << 1;
 constexpr uint32_t kNoConsent = 1u << 2;
+constexpr uint32_t kUnknownCampaign = 1u << 6;
 
 bool Has(const std::string& text, const std::string& line) {
   return text.find(line) != std::string::npos;
@@ -46,6 +51,37 @@ TEST(MetricsUnitTest, CompaniesPastTheLimitCountAsOther) {
   EXPECT_TRUE(Has(text, "company=\"co-0\"} 1\n")) << text;
   EXPECT_TRUE(Has(text, "company=\"other\"} 1\n")) << text;
   EXPECT_FALSE(Has(text, many.back())) << text;
+}
+
+TEST(MetricsUnitTest, StatsCountDecisionsByVerdictNotByReason) {
+  Metrics m({"hikari-net"}, "v", "c");
+  constexpr int64_t kT0 = 1'796'085'000'000'000;  // a minute's start
+  // One BLOCK with two reasons: two reason counts, one decision.
+  m.CountDecision(kAdInsert, false, kNoConsent | kUnknownCampaign, "");
+  m.CountVerdict(kAdInsert, false, 1, kT0);
+  m.CountDecision(kAdInsert, true, kConsentOnRecord, "hikari-net", 3);
+  m.CountVerdict(kAdInsert, true, 3, kT0 + 1);
+  m.CountDecision(kTelemarketing, false, kNoConsent, "hikari-net");
+  m.CountVerdict(kTelemarketing, false, 1, kT0 + 2);
+  m.CountDisclosureViolation();
+
+  const DecisionStats s = m.Stats(kT0 + 30'000'000);
+  EXPECT_EQ(s.totals[kAdInsert][0], 1u);
+  EXPECT_EQ(s.totals[kAdInsert][1], 3u);
+  EXPECT_EQ(s.totals[kTelemarketing][0], 1u);
+  EXPECT_EQ(s.totals[kTelemarketing][1], 0u);
+  ASSERT_EQ(s.per_minute.size(), 60u);
+  EXPECT_EQ(s.per_minute.back().start_micros, kT0);
+  EXPECT_EQ(s.per_minute.back().counts[kAdInsert][1], 3u);
+  EXPECT_EQ(s.per_minute.back().counts[kTelemarketing][0], 1u);
+  // Block reasons over purposes and companies, most first, named as in
+  // /metrics; the ALLOW reason is not one of them.
+  using Reasons = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(s.block_reasons,
+            (Reasons{{"NO_CONSENT", 2}, {"UNKNOWN_CAMPAIGN", 1}}));
+  EXPECT_EQ(s.disclosure_violations, 1u);
+  EXPECT_TRUE(
+      Has(m.Expose(), "reason=\"UNKNOWN_CAMPAIGN\",company=\"none\"} 1"));
 }
 
 }  // namespace
