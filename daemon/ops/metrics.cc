@@ -296,6 +296,14 @@ std::string Metrics::Expose() const {
   out.append("gatekeeper_event_log_lag_entries ")
       .append(std::to_string(event_log_lag_ ? event_log_lag_() : 0))
       .append("\n");
+  if (event_log_failed_lines_) {
+    Header(out, "gatekeeper_event_log_failed_lines_total", "counter",
+           "Event log lines that could not be written when due (each written "
+           "later from the audit log).");
+    out.append("gatekeeper_event_log_failed_lines_total ")
+        .append(std::to_string(event_log_failed_lines_()))
+        .append("\n");
+  }
   Header(out, "gatekeeper_disclosure_violations_total", "counter",
          "Calls whose reported disclosure missed a required item "
          "(特定商取引法 Art. 16).");

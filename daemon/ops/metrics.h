@@ -88,6 +88,11 @@ class Metrics {
   void SetEventLogLag(std::function<uint64_t()> f) {
     event_log_lag_ = std::move(f);
   }
+  // Lines the event log could not write when first due (written later from
+  // the audit log); exposed only when set.
+  void SetEventLogFailedLines(std::function<uint64_t()> f) {
+    event_log_failed_lines_ = std::move(f);
+  }
   // (purpose, state) -> count.
   void SetConsents(
       std::function<std::map<std::pair<std::string, std::string>, uint64_t>()>
@@ -124,7 +129,8 @@ class Metrics {
   MinuteRing minutes_;
   mutable std::mutex rpc_mu_;
   std::map<std::pair<std::string, int>, uint64_t> rpcs_;
-  std::function<uint64_t()> audit_head_, event_log_lag_;
+  std::function<uint64_t()> audit_head_, event_log_lag_,
+      event_log_failed_lines_;
   std::function<std::map<std::pair<std::string, std::string>, uint64_t>()>
       consents_;
 };

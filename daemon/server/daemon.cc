@@ -227,6 +227,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   if (cfg.has_http()) {
     st->metrics->SetAuditHead([raw] { return raw->feed.Head(); });
     st->metrics->SetConsents([raw] { return raw->store->ConsentCounts(); });
+    if (raw->event_log != nullptr) {
+      st->metrics->SetEventLogFailedLines(
+          [raw] { return raw->event_log->failed_lines(); });
+    }
     st->metrics->SetEventLogLag([raw] {
       return raw->event_log != nullptr ? raw->event_log->lag() : 0;
     });

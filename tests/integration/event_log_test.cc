@@ -13,6 +13,7 @@
 
 #include "daemon/ops/event_json.h"
 #include "tests/testing/daemon_fixture.h"
+#include "tests/testing/http_fixture.h"
 
 namespace gatekeeper::testing {
 namespace {
@@ -54,11 +55,11 @@ std::vector<Json> ReadLines(const fs::path& path) {
   return out;
 }
 
-class EventLogTest : public DaemonTest {
+class EventLogTest : public HttpDaemonTest {
  protected:
   void SetUp() override {
     fs::create_directories(log_dir());
-    StartDaemon(Options());
+    StartHttpDaemon(Options());
     ApprovedCampaign("leaflet-fibre", v1::CAMPAIGN_KIND_INSERT);
     ApprovedCampaign("call-fibre", v1::CAMPAIGN_KIND_CALL);
   }
@@ -195,6 +196,12 @@ TEST_F(EventLogTest, CatchesUpAfterItsDirectoryWasGoneForAWhile) {
   }
   EXPECT_NE(daemon_->Stderr().find("cannot open"), std::string::npos)
       << daemon_->Stderr();
+  // The lines it could not write are counted for Prometheus.
+  const std::string metrics = Get("/metrics").body;
+  const std::string name = "\ngatekeeper_event_log_failed_lines_total ";
+  const size_t at = metrics.find(name);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_GE(std::stoull(metrics.substr(at + name.size())), 1u) << metrics;
   fs::rename(away, log_dir());
   ExpectSameAsTheAuditLog({log_path()});
   EXPECT_NE(daemon_->Stderr().find("writing again"), std::string::npos)
