@@ -23,6 +23,16 @@ class WatchAuditTest : public DaemonTest {
                      std::chrono::seconds(30));
     return audit_->WatchAudit(&ctx, req);
   }
+
+  // A consumer whose transport buffers little (a small HTTP/2 window), so
+  // that the daemon's writes wait on it as soon as it stops reading.
+  std::unique_ptr<v1::AuditService::Stub> SmallWindowStub() {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
+    return v1::AuditService::NewStub(grpc::CreateCustomChannel(
+        daemon_->address(), grpc::InsecureChannelCredentials(), args));
+  }
 };
 
 TEST_F(WatchAuditTest, SendsTheEntriesAfterASeqThenNewOnesAsTheyCommit) {
@@ -81,13 +91,7 @@ TEST_F(WatchAuditTest, ASlowConsumerIsDroppedAndHoldsNoWriter) {
   DaemonOptions o;
   o.extra_yaml = "watch_audit:\n  max_backlog: 50\n";
   Restart(o);
-  // A consumer whose transport buffers little (a small HTTP/2 window), so
-  // that the daemon's writes wait on it as soon as it stops reading.
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
-  auto stub = v1::AuditService::NewStub(grpc::CreateCustomChannel(
-      daemon_->address(), grpc::InsecureChannelCredentials(), args));
+  auto stub = SmallWindowStub();
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   auto watch = stub->WatchAudit(&ctx, v1::WatchAuditRequest());
@@ -121,11 +125,7 @@ TEST_F(WatchAuditTest, AConsumerThatStopsReadingIsCancelled) {
   o.extra_yaml =
       "watch_audit:\n  max_backlog: 50\n  stalled_after_seconds: 1\n";
   Restart(o);
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
-  auto stub = v1::AuditService::NewStub(grpc::CreateCustomChannel(
-      daemon_->address(), grpc::InsecureChannelCredentials(), args));
+  auto stub = SmallWindowStub();
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   auto watch = stub->WatchAudit(&ctx, v1::WatchAuditRequest());

@@ -93,8 +93,8 @@ class GatesClockTest : public ::testing::Test {
                     .ok());
   }
 
-  // The reasons of a dial at `now` (CONSENT_ON_RECORD for an ALLOW).
-  std::vector<v1::Reason> DialAt(Micros now) {
+  // The answer to a dial at `now`.
+  absl::StatusOr<v1::CheckDialResponse> Dial(Micros now) {
     clock_.Set(now);
     v1::CheckDialRequest req;
     req.set_phone_number("090-1234-5678");
@@ -102,7 +102,12 @@ class GatesClockTest : public ::testing::Test {
     req.set_agent_id("tanaka");
     std::promise<absl::StatusOr<v1::CheckDialResponse>> done;
     gates_->CheckDial(req, [&](auto r) { done.set_value(std::move(r)); });
-    auto r = done.get_future().get();
+    return done.get_future().get();
+  }
+
+  // The reasons of a dial at `now` (CONSENT_ON_RECORD for an ALLOW).
+  std::vector<v1::Reason> DialAt(Micros now) {
+    auto r = Dial(now);
     EXPECT_TRUE(r.ok()) << r.status();
     std::vector<v1::Reason> out;
     if (r.ok()) {
@@ -113,7 +118,6 @@ class GatesClockTest : public ::testing::Test {
     return out;
   }
 
-  int calls_ = 0;
   testing::TempDir dir_;
   FakeClock clock_;
   Pseudonymizer pseudonymizer_;
@@ -173,17 +177,7 @@ TEST_F(GatesClockTest, AReloadedConfigGovernsTheNextDecision) {
 }
 
 TEST_F(GatesClockTest, AReloadedSellerIsDisclosedOnTheNextDial) {
-  auto dial = [&] {
-    clock_.Set(At(2, 9, 0) + (++calls_) * kMicrosPerMinute);
-    v1::CheckDialRequest req;
-    req.set_phone_number("090-1234-5678");
-    req.set_campaign_id("k1");
-    req.set_agent_id("tanaka");
-    std::promise<absl::StatusOr<v1::CheckDialResponse>> done;
-    gates_->CheckDial(req, [&](auto r) { done.set_value(std::move(r)); });
-    return done.get_future().get();
-  };
-  auto before = dial();
+  auto before = Dial(At(2, 9, 0));
   ASSERT_TRUE(before.ok()) << before.status();
   EXPECT_EQ(before->disclosure().seller_name(), "ひかりネット株式会社");
   std::string text = ConfigText("");
@@ -192,7 +186,7 @@ TEST_F(GatesClockTest, AReloadedSellerIsDisclosedOnTheNextDial) {
   auto plan = PlanReload(*config_->Get(), text, "t.yaml");
   ASSERT_TRUE(plan.ok()) << plan.status();
   config_->Set(plan->next);
-  auto after = dial();
+  auto after = Dial(At(2, 9, 1));
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->decision().verdict(), v1::VERDICT_ALLOW);
   EXPECT_EQ(after->disclosure().seller_name(), "ひかりネットワークス株式会社");
