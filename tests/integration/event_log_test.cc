@@ -1,10 +1,12 @@
 // The event log (daemon/ops/event_log.h) against the real daemon: after a
 // burst of mixed writes it holds every audit entry once, in seq order, with
-// the documented fields; after kill -9, a directory gone for a while and a
-// rotation (SIGUSR1) nothing is lost or repeated; a file that is not an
-// event log keeps the daemon from starting.
+// the documented fields; after kill -9, a directory gone or read-only for a
+// while and a rotation (SIGUSR1) nothing is lost or repeated; a file that is
+// not an event log keeps the daemon from starting.
 #include <signal.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -203,6 +205,36 @@ TEST_F(EventLogTest, CatchesUpAfterItsDirectoryWasGoneForAWhile) {
   ASSERT_NE(at, std::string::npos) << metrics;
   EXPECT_GE(std::stoull(metrics.substr(at + name.size())), 1u) << metrics;
   fs::rename(away, log_dir());
+  ExpectSameAsTheAuditLog({log_path()});
+  EXPECT_NE(daemon_->Stderr().find("writing again"), std::string::npos)
+      << daemon_->Stderr();
+}
+
+// Read-only as a read-only mount would make them: the directory and the
+// file immutable (chattr +i; even root cannot write), so that the daemon's
+// open file refuses its writes (EPERM) for a while.
+TEST_F(EventLogTest, CatchesUpAfterItsDirectoryWasReadOnlyForAWhile) {
+  if (::geteuid() != 0) GTEST_SKIP() << "chattr +i needs root";
+  Burst(5, "a");
+  AwaitLines({log_path()}, QueryAudit().size());
+  const std::string paths = log_dir().string() + "' '" + log_path().string();
+  ASSERT_EQ(std::system(("chattr +i '" + paths + "'").c_str()), 0);
+  struct Writable {
+    std::string paths;
+    ~Writable() { (void)std::system(("chattr -i '" + paths + "'").c_str()); }
+  } writable{paths};
+  Burst(10, "b");  // decided while nothing can be written
+  for (int i = 0;
+       i < 100 && daemon_->Stderr().find("cannot write") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(daemon_->Stderr().find("cannot write"), std::string::npos)
+      << daemon_->Stderr();
+  const std::string metrics = Get("/metrics").body;
+  EXPECT_NE(metrics.find("\ngatekeeper_event_log_failed_lines_total "),
+            std::string::npos);
+  EXPECT_EQ(std::system(("chattr -i '" + paths + "'").c_str()), 0);
   ExpectSameAsTheAuditLog({log_path()});
   EXPECT_NE(daemon_->Stderr().find("writing again"), std::string::npos)
       << daemon_->Stderr();
