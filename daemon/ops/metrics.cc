@@ -172,9 +172,14 @@ void Metrics::ObserveDecisionDuration(int purpose, double seconds) {
   durations_[p]->Observe(seconds);
 }
 
-void Metrics::CountRpc(std::string_view method, int code) {
+Metrics::RpcCounter& Metrics::RpcMethod(std::string_view method) {
   std::lock_guard<std::mutex> lock(rpc_mu_);
-  ++rpcs_[std::make_pair(std::string(method), code)];
+  auto it = rpcs_.find(method);
+  if (it == rpcs_.end()) {
+    it = rpcs_.emplace(std::string(method), std::make_unique<RpcCounter>())
+             .first;
+  }
+  return *it->second;
 }
 
 void Metrics::ObserveCommit(size_t writes, double commit_seconds) {
@@ -257,14 +262,19 @@ std::string Metrics::Expose() const {
          "gRPC calls finished, by full method name and status code.");
   {
     std::lock_guard<std::mutex> lock(rpc_mu_);
-    for (const auto& [key, n] : rpcs_) {
-      out.append("gatekeeper_rpc_requests_total{method=\"")
-          .append(Escaped(key.first))
-          .append("\",code=\"")
-          .append(std::to_string(key.second))
-          .append("\"} ")
-          .append(std::to_string(n))
-          .append("\n");
+    for (const auto& [method, counter] : rpcs_) {
+      for (int code = 0; code < RpcCounter::kCodes; ++code) {
+        const uint64_t n =
+            counter->by_code[code].load(std::memory_order_relaxed);
+        if (n == 0) continue;
+        out.append("gatekeeper_rpc_requests_total{method=\"")
+            .append(Escaped(method))
+            .append("\",code=\"")
+            .append(std::to_string(code))
+            .append("\"} ")
+            .append(std::to_string(n))
+            .append("\n");
+      }
     }
   }
   Header(out, "gatekeeper_commit_batch_size", "histogram",

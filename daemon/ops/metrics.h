@@ -78,7 +78,22 @@ class Metrics {
   // From a check's arrival to its answer (durable), in seconds.
   void ObserveDecisionDuration(int purpose, double seconds);
   // A finished RPC, by full method name and status code.
-  void CountRpc(std::string_view method, int code);
+  void CountRpc(std::string_view method, int code) {
+    RpcMethod(method).Count(code);
+  }
+  // One method's finished calls by status code (codes past 16 count as 2,
+  // UNKNOWN).
+  struct RpcCounter {
+    static constexpr int kCodes = 17;
+    void Count(int code) {
+      by_code[code >= 0 && code < kCodes ? code : 2].fetch_add(
+          1, std::memory_order_relaxed);
+    }
+    std::atomic<uint64_t> by_code[kCodes] = {};
+  };
+  // The counter of `method`, made on its first call and kept for the
+  // Metrics' lifetime (callers may keep the reference: no lock to count).
+  RpcCounter& RpcMethod(std::string_view method);
   // A group commit: its writes and how long COMMIT (its fsync) took.
   void ObserveCommit(size_t writes, double commit_seconds);
   void CountDisclosureViolation() { disclosure_violations_.fetch_add(1); }
@@ -127,8 +142,8 @@ class Metrics {
   // [purpose][verdict], as in DecisionStats::totals.
   std::array<std::array<std::atomic<uint64_t>, 2>, kPurposes> verdicts_{};
   MinuteRing minutes_;
-  mutable std::mutex rpc_mu_;
-  std::map<std::pair<std::string, int>, uint64_t> rpcs_;
+  mutable std::mutex rpc_mu_;  // guards the map, not the counts
+  std::map<std::string, std::unique_ptr<RpcCounter>, std::less<>> rpcs_;
   std::function<uint64_t()> audit_head_, event_log_lag_,
       event_log_failed_lines_;
   std::function<std::map<std::pair<std::string, std::string>, uint64_t>()>

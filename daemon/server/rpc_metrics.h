@@ -1,9 +1,15 @@
 // A gRPC server interceptor that counts every finished call by method and
-// status code (gatekeeper_rpc_requests_total).
+// status code (gatekeeper_rpc_requests_total). A method's counter is found
+// once per method name pointer (gRPC passes the registered method's, stable
+// for the server's life) and cached here, so a call counts with one relaxed
+// atomic add and takes no lock.
 #ifndef GATEKEEPER_DAEMON_SERVER_RPC_METRICS_H_
 #define GATEKEEPER_DAEMON_SERVER_RPC_METRICS_H_
 
 #include <grpcpp/support/server_interceptor.h>
+
+#include <atomic>
+#include <mutex>
 
 #include "daemon/ops/metrics.h"
 
@@ -17,7 +23,14 @@ class RpcMetricsFactory final
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
+  Metrics::RpcCounter& CounterOf(const char* method);
+
+  static constexpr int kCached = 64;  // more methods: looked up each call
   Metrics& metrics_;
+  std::mutex mu_;  // serializes additions to the cache
+  std::atomic<int> cached_{0};
+  std::atomic<const char*> names_[kCached] = {};
+  std::atomic<Metrics::RpcCounter*> counters_[kCached] = {};
 };
 
 }  // namespace gatekeeper

@@ -84,5 +84,29 @@ TEST(MetricsUnitTest, StatsCountDecisionsByVerdictNotByReason) {
       Has(m.Expose(), "reason=\"UNKNOWN_CAMPAIGN\",company=\"none\"} 1"));
 }
 
+TEST(MetricsUnitTest, RpcsAreCountedByMethodAndCode) {
+  Metrics m({}, "v", "c");
+  Metrics::RpcCounter& check = m.RpcMethod("/gatekeeper.v1.InsertGate/Check");
+  EXPECT_EQ(&check, &m.RpcMethod("/gatekeeper.v1.InsertGate/Check"));
+  check.Count(0);
+  check.Count(0);
+  check.Count(3);
+  m.CountRpc("/gatekeeper.v1.DialGate/CheckDial", 99);  // not a code: UNKNOWN
+  const std::string text = m.Expose();
+  EXPECT_TRUE(Has(text,
+                  "gatekeeper_rpc_requests_total{method=\"/gatekeeper.v1."
+                  "InsertGate/Check\",code=\"0\"} 2\n"))
+      << text;
+  EXPECT_TRUE(Has(text,
+                  "gatekeeper_rpc_requests_total{method=\"/gatekeeper.v1."
+                  "InsertGate/Check\",code=\"3\"} 1\n"))
+      << text;
+  EXPECT_TRUE(Has(text,
+                  "gatekeeper_rpc_requests_total{method=\"/gatekeeper.v1."
+                  "DialGate/CheckDial\",code=\"2\"} 1\n"))
+      << text;
+  EXPECT_FALSE(Has(text, "code=\"1\"")) << text;
+}
+
 }  // namespace
 }  // namespace gatekeeper
