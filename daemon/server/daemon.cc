@@ -188,11 +188,15 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       std::make_unique<AuditServiceImpl>(deps, st->feed, &st->last_verify);
   st->print_runs =
       std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
-  st->insert_gate =
-      std::make_unique<InsertGateImpl>(*st->gates, *st->print_runs);
+  Metrics* m = st->metrics.get();
+  st->insert_gate = std::make_unique<InsertGateImpl>(
+      *st->gates, *st->print_runs,
+      m != nullptr ? &m->RpcMethod(InsertGateImpl::kCheckInsert) : nullptr);
   st->call_reports = std::make_unique<CallReports>(
       *st->store, st->config, *st->pseudonymizer, clock, st->metrics.get());
-  st->dial_gate = std::make_unique<DialGateImpl>(*st->gates, *st->call_reports);
+  st->dial_gate = std::make_unique<DialGateImpl>(
+      *st->gates, *st->call_reports,
+      m != nullptr ? &m->RpcMethod(DialGateImpl::kCheckDial) : nullptr);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -212,7 +216,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
-    interceptors.push_back(std::make_unique<RpcMetricsFactory>(*st->metrics));
+    interceptors.push_back(std::make_unique<RpcMetricsFactory>(
+        *st->metrics, std::vector<std::string>{InsertGateImpl::kCheckInsert,
+                                               DialGateImpl::kCheckDial}));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   {

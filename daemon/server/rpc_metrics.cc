@@ -45,7 +45,11 @@ Metrics::RpcCounter& RpcMetricsFactory::CounterOf(const char* method) {
 
 grpc::experimental::Interceptor* RpcMetricsFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new RpcMetrics(CounterOf(info->method()));
+  const char* method = info->method();
+  for (const std::string& m : self_counted_) {
+    if (method != nullptr && m == method) return nullptr;  // not intercepted
+  }
+  return new RpcMetrics(CounterOf(method));
 }
 
 }  // namespace gatekeeper

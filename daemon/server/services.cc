@@ -280,10 +280,13 @@ grpc::ServerUnaryReactor* InsertGateImpl::CheckInsert(
     grpc::CallbackServerContext* ctx, const v1::CheckInsertRequest* req,
     v1::Decision* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  gates_.CheckInsert(*req, [reactor, resp](absl::StatusOr<v1::Decision> d) {
-    if (d.ok()) *resp = *std::move(d);
-    reactor->Finish(ToGrpcStatus(d.status()));
-  });
+  gates_.CheckInsert(
+      *req, [reactor, resp, checks = checks_](absl::StatusOr<v1::Decision> d) {
+        if (d.ok()) *resp = *std::move(d);
+        if (checks != nullptr)
+          checks->Count(static_cast<int>(d.status().code()));
+        reactor->Finish(ToGrpcStatus(d.status()));
+      });
   return reactor;
 }
 
@@ -291,11 +294,12 @@ grpc::ServerUnaryReactor* DialGateImpl::CheckDial(
     grpc::CallbackServerContext* ctx, const v1::CheckDialRequest* req,
     v1::CheckDialResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  gates_.CheckDial(*req,
-                   [reactor, resp](absl::StatusOr<v1::CheckDialResponse> d) {
-                     if (d.ok()) *resp = *std::move(d);
-                     reactor->Finish(ToGrpcStatus(d.status()));
-                   });
+  gates_.CheckDial(*req, [reactor, resp, checks = checks_](
+                             absl::StatusOr<v1::CheckDialResponse> d) {
+    if (d.ok()) *resp = *std::move(d);
+    if (checks != nullptr) checks->Count(static_cast<int>(d.status().code()));
+    reactor->Finish(ToGrpcStatus(d.status()));
+  });
   return reactor;
 }
 

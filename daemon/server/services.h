@@ -144,7 +144,14 @@ class AuditServiceImpl final : public v1::AuditService::Service {
 // audit entry is committed.
 class InsertGateImpl final : public v1::InsertGate::CallbackService {
  public:
-  InsertGateImpl(Gates& gates, PrintRuns& runs) : gates_(gates), runs_(runs) {}
+  // `checks` (optional) counts CheckInsert calls by status: the hot path
+  // counts itself rather than through the RPC interceptor (see
+  // rpc_metrics.h).
+  static constexpr char kCheckInsert[] =
+      "/gatekeeper.v1.InsertGate/CheckInsert";
+  InsertGateImpl(Gates& gates, PrintRuns& runs,
+                 Metrics::RpcCounter* checks = nullptr)
+      : gates_(gates), runs_(runs), checks_(checks) {}
   grpc::ServerUnaryReactor* CheckInsert(grpc::CallbackServerContext* ctx,
                                         const v1::CheckInsertRequest* req,
                                         v1::Decision* resp) override;
@@ -160,12 +167,17 @@ class InsertGateImpl final : public v1::InsertGate::CallbackService {
  private:
   Gates& gates_;
   PrintRuns& runs_;
+  Metrics::RpcCounter* const checks_;
 };
 
 class DialGateImpl final : public v1::DialGate::CallbackService {
  public:
-  DialGateImpl(Gates& gates, CallReports& reports)
-      : gates_(gates), reports_(reports) {}
+  // `checks` (optional) counts CheckDial calls by status, as
+  // InsertGateImpl's.
+  static constexpr char kCheckDial[] = "/gatekeeper.v1.DialGate/CheckDial";
+  DialGateImpl(Gates& gates, CallReports& reports,
+               Metrics::RpcCounter* checks = nullptr)
+      : gates_(gates), reports_(reports), checks_(checks) {}
   grpc::ServerUnaryReactor* CheckDial(grpc::CallbackServerContext* ctx,
                                       const v1::CheckDialRequest* req,
                                       v1::CheckDialResponse* resp) override;
@@ -179,6 +191,7 @@ class DialGateImpl final : public v1::DialGate::CallbackService {
  private:
   Gates& gates_;
   CallReports& reports_;
+  Metrics::RpcCounter* const checks_;
 };
 
 }  // namespace gatekeeper
