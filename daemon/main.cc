@@ -10,10 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
-#include <sstream>
 
 #include "absl/synchronization/mutex.h"
 #include "daemon/common/crypto.h"
@@ -89,24 +87,18 @@ int main(int argc, char** argv) {
   // Named in full in the log and in config.reloaded entries.
   config_path = std::filesystem::absolute(config_path).lexically_normal();
   // Read once: the SHA-256 is of the very bytes that were parsed.
-  std::string config_text;
-  {
-    std::ifstream in(config_path, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    if (!in) {
-      spdlog::critical("{}: cannot read file", config_path);
-      return 2;
-    }
-    config_text = buf.str();
+  auto config_text = gatekeeper::ReadConfigFile(config_path);
+  if (!config_text.ok()) {
+    spdlog::critical("{}", std::string(config_text.status().message()));
+    return 2;
   }
-  auto config = gatekeeper::LoadConfigText(config_text, config_path);
+  auto config = gatekeeper::LoadConfigText(*config_text, config_path);
   if (!config.ok()) {
     spdlog::critical("{}", std::string(config.status().message()));
     return 2;
   }
   const std::string config_sha256 =
-      gatekeeper::ToHex(gatekeeper::Sha256(config_text));
+      gatekeeper::ToHex(gatekeeper::Sha256(*config_text));
   ::signal(SIGPIPE, SIG_IGN);
   // Everything the daemon creates (the database, its WAL and shared-memory
   // files, the key) holds personal data or protects it: owner only.

@@ -383,14 +383,20 @@ absl::Status ValidateConfig(Config& config) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+absl::StatusOr<std::string> ReadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buf;
+  if (in.is_open()) buf << in.rdbuf();
+  if (!in.is_open() || in.bad()) {
     return absl::NotFoundError(StrCat(path, ": cannot read file"));
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return LoadConfigText(buf.str(), path);
+  return buf.str();
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  auto text = ReadConfigFile(path);
+  if (!text.ok()) return text.status();
+  return LoadConfigText(*text, path);
 }
 
 absl::StatusOr<Config> LoadConfigText(std::string_view yaml,

@@ -35,6 +35,10 @@ absl::Status ValidateConfig(Config& config);
 absl::StatusOr<Config> LoadConfigText(std::string_view yaml,
                                       std::string_view source);
 
+// A config file's bytes (what its SHA-256 is taken over); NOT_FOUND
+// "PATH: cannot read file" when it cannot be read.
+absl::StatusOr<std::string> ReadConfigFile(const std::string& path);
+
 // Reads, parses and validates a file.
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 

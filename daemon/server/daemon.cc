@@ -10,9 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "daemon/common/strings.h"
@@ -285,18 +283,10 @@ Daemon::~Daemon() { Shutdown(); }
 
 absl::StatusOr<Daemon::Reloaded> Daemon::ReloadConfig(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->reload_mu);
-  std::string text;
-  {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buf;
-    if (in.is_open()) buf << in.rdbuf();
-    if (!in.is_open() || in.bad()) {
-      return absl::NotFoundError(StrCat(path, ": cannot read file"));
-    }
-    text = buf.str();
-  }
+  auto text = ReadConfigFile(path);
+  if (!text.ok()) return text.status();
   const std::shared_ptr<const ConfigSnapshot> current = state_->config.Get();
-  auto plan = PlanReload(*current, text, path);
+  auto plan = PlanReload(*current, *text, path);
   if (!plan.ok()) return plan.status();
   // The evidence first: a reload the log cannot record is not made.
   v1::ConfigReloadedPayload p;
