@@ -1,4 +1,4 @@
-// gkctl audit tail | watch | verify | run-digest
+// gkctl audit tail | watch | verify | run-digest (and audit_proof.cc)
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
@@ -154,6 +154,8 @@ void AddAuditCommands(CLI::App& app, const Globals& g, Action* action) {
   OnSelect(digest, action, [&g, run] {
     return RecomputeRunDigest(g, run->first, run->second);
   });
+
+  AddAuditProofCommands(*group, g, action);
 }
 
 }  // namespace gkctl

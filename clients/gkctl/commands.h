@@ -15,6 +15,8 @@ void AddCampaignCommands(CLI::App& app, const Globals& g, Action* action);
 void AddCheckCommands(CLI::App& app, const Globals& g, Action* action);
 // audit tail | verify | run-digest
 void AddAuditCommands(CLI::App& app, const Globals& g, Action* action);
+// audit pubkey | checkpoint | prove | check-proof, added to the audit group.
+void AddAuditProofCommands(CLI::App& group, const Globals& g, Action* action);
 // audit run-digest: recomputes a print run's digest from the log (entries
 // after `after`); exit 0 when it matches the logged one, 1 when it does not
 // or the run is not completed.

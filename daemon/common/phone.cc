@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_split.h"
 #include "daemon/common/crypto.h"
+#include "daemon/common/files.h"
 #include "daemon/common/strings.h"
 
 namespace gatekeeper {
@@ -109,61 +110,20 @@ absl::StatusOr<ParsedPhone> ParsePhone(std::string_view input) {
 
 absl::StatusOr<Pseudonymizer> Pseudonymizer::LoadOrCreate(
     const std::filesystem::path& key_file) {
-  const std::string path = key_file.string();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
-    // First start: create the key atomically (O_EXCL), durably, 0600.
-    const std::string tmp = path + ".tmp";
-    ::unlink(tmp.c_str());
-    int w = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (w < 0) {
-      return absl::UnavailableError(
-          StrCat("cannot create ", tmp, ": ", std::strerror(errno)));
-    }
-    const std::string key = RandomBytes(kKeySize);
-    const bool ok = ::write(w, key.data(), key.size()) ==
-                        static_cast<ssize_t>(key.size()) &&
-                    ::fsync(w) == 0;
-    ::close(w);
-    if (!ok || ::link(tmp.c_str(), path.c_str()) != 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      return absl::UnavailableError(
-          StrCat("cannot write ", path, ": ", std::strerror(err)));
-    }
-    ::unlink(tmp.c_str());
-    const std::string dir = key_file.parent_path().empty()
-                                ? std::string(".")
-                                : key_file.parent_path().string();
-    int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d >= 0) {
-      ::fsync(d);
-      ::close(d);
-    }
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  auto key = ReadWholeFile(key_file, /*private_only=*/true);
+  if (absl::IsNotFound(key.status())) {
+    // First start: create the key atomically, durably, 0600.
+    absl::Status created =
+        CreateFileDurably(key_file, RandomBytes(kKeySize), 0600);
+    if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
+    key = ReadWholeFile(key_file, /*private_only=*/true);
   }
-  if (fd < 0) {
-    return absl::UnavailableError(
-        StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  if (!key.ok()) return key.status();
+  if (key->size() != kKeySize) {
+    return absl::DataLossError(
+        StrCat(key_file.string(), " does not hold a 32-byte key"));
   }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return absl::UnavailableError(StrCat("cannot stat ", path));
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    return absl::FailedPreconditionError(
-        StrCat(path, " is readable by group or others; chmod 600 it"));
-  }
-  std::string key(kKeySize + 1, '\0');
-  const ssize_t n = ::read(fd, key.data(), key.size());
-  ::close(fd);
-  if (n != static_cast<ssize_t>(kKeySize)) {
-    return absl::DataLossError(StrCat(path, " does not hold a 32-byte key"));
-  }
-  key.resize(kKeySize);
-  return Pseudonymizer(std::move(key));
+  return Pseudonymizer(*std::move(key));
 }
 
 std::string Pseudonymizer::Pseudonym(std::string_view e164) const {

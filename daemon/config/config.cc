@@ -318,6 +318,13 @@ absl::Status ValidateConfig(Config& config) {
   if (config.watch_audit().stalled_after_seconds() == 0) {
     config.mutable_watch_audit()->set_stalled_after_seconds(10);
   }
+  if (config.audit_checkpoints().interval_seconds() == 0) {
+    config.mutable_audit_checkpoints()->set_interval_seconds(60);
+  }
+  if (config.audit_checkpoints().interval_seconds() > 3600) {
+    return Invalid("audit_checkpoints.interval_seconds",
+                   "must be at most 3600 (a checkpoint at least hourly)");
+  }
   if (config.watch_audit().max_backlog() == 0) {
     config.mutable_watch_audit()->set_max_backlog(100000);
   }

@@ -44,6 +44,7 @@ struct Daemon::State {
   std::atomic<bool> stopping{false};
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<EventLog> event_log;  // stopped before the store closes
+  std::unique_ptr<AuditCheckpoints> checkpoints;  // stopped likewise
   std::unique_ptr<Gates> gates;
   std::unique_ptr<CallReports> call_reports;
   std::unique_ptr<PrintRuns> print_runs;
@@ -177,13 +178,28 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     st->event_log = *std::move(log);
   }
 
+  auto signer = Ed25519Signer::LoadOrCreate(dir / "audit_signing.key",
+                                            dir / "audit_signing.pub");
+  if (!signer.ok()) {
+    st->store->Close();
+    return signer.status();
+  }
+  auto checkpoints = AuditCheckpoints::Start(
+      *st->store, *std::move(signer), clock, st->feed,
+      std::chrono::seconds(cfg.audit_checkpoints().interval_seconds()));
+  if (!checkpoints.ok()) {
+    st->store->Close();
+    return checkpoints.status();
+  }
+  st->checkpoints = *std::move(checkpoints);
+
   ServiceDeps deps{*st->store, st->config, *st->pseudonymizer, clock};
   st->gates = std::make_unique<Gates>(
       *st->store, st->config, *st->pseudonymizer, clock, st->metrics.get());
   st->consent = std::make_unique<ConsentServiceImpl>(deps);
   st->campaign = std::make_unique<CampaignServiceImpl>(deps);
-  st->audit =
-      std::make_unique<AuditServiceImpl>(deps, st->feed, &st->last_verify);
+  st->audit = std::make_unique<AuditServiceImpl>(
+      deps, st->feed, &st->last_verify, st->checkpoints.get());
   st->print_runs =
       std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
   Metrics* m = st->metrics.get();
@@ -334,6 +350,7 @@ void Daemon::Shutdown(std::chrono::milliseconds grace) {
     state_->server->Wait();
     // Everything durable goes into the event log before the store closes.
     if (state_->event_log != nullptr) state_->event_log->Stop();
+    state_->checkpoints->Stop();  // signs a last checkpoint
     state_->feed.Close();
     state_->store->Close();
     if (state_->http != nullptr) state_->http->Stop();

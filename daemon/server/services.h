@@ -14,6 +14,7 @@
 #include "daemon/common/phone.h"
 #include "daemon/ops/audit_feed.h"
 #include "daemon/ops/last_verify.h"
+#include "daemon/server/audit_checkpoints.h"
 #include "daemon/server/call_reports.h"
 #include "daemon/server/gates.h"
 #include "daemon/server/live_config.h"
@@ -90,9 +91,11 @@ class CampaignServiceImpl final : public v1::CampaignService::Service {
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  // `last_verify` (optional) keeps the outcome of each VerifyAudit.
+  // `last_verify` (optional) keeps the outcome of each VerifyAudit;
+  // `checkpoints` (optional: UNIMPLEMENTED without) signs and proves.
   AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed,
-                   LastVerify* last_verify = nullptr);
+                   LastVerify* last_verify = nullptr,
+                   AuditCheckpoints* checkpoints = nullptr);
   ~AuditServiceImpl() override;
   grpc::Status QueryAudit(grpc::ServerContext* ctx,
                           const v1::QueryAuditRequest* req,
@@ -106,6 +109,16 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status WatchAudit(grpc::ServerContext* ctx,
                           const v1::WatchAuditRequest* req,
                           grpc::ServerWriter<v1::AuditEntry>* writer) override;
+  // In audit_proofs.cc.
+  grpc::Status GetCheckpoint(grpc::ServerContext*,
+                             const v1::GetCheckpointRequest* req,
+                             v1::GetCheckpointResponse* resp) override;
+  grpc::Status ProveEntry(grpc::ServerContext*,
+                          const v1::ProveEntryRequest* req,
+                          v1::AuditProof* resp) override;
+  grpc::Status ProveConsistency(grpc::ServerContext*,
+                                const v1::ProveConsistencyRequest* req,
+                                v1::ProveConsistencyResponse* resp) override;
   // Ends every WatchAudit (UNAVAILABLE; one blocked on a reader that does
   // not read is cancelled): the daemon is stopping.
   void StopWatchers();
@@ -131,6 +144,7 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   ServiceDeps deps_;
   const AuditFeed& feed_;
   LastVerify* const last_verify_;
+  AuditCheckpoints* const checkpoints_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> watchers_{0};
   std::mutex watch_mu_;

@@ -44,10 +44,12 @@ v1::AuditEntry ToAuditEntry(const AuditRecord& r) {
 }
 
 AuditServiceImpl::AuditServiceImpl(ServiceDeps deps, const AuditFeed& feed,
-                                   LastVerify* last_verify)
+                                   LastVerify* last_verify,
+                                   AuditCheckpoints* checkpoints)
     : deps_(deps),
       feed_(feed),
       last_verify_(last_verify),
+      checkpoints_(checkpoints),
       watchdog_([this] { Watchdog(); }) {}
 
 AuditServiceImpl::~AuditServiceImpl() {

@@ -2,6 +2,7 @@
 
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
+#include "daemon/store/checkpoint_records.h"
 #include "daemon/store/customer_runs.h"
 #include "daemon/store/print_run_records.h"
 
@@ -154,6 +155,7 @@ absl::Status Migrate(sqlite::Connection& db) {
   }
   if (s.ok() && version < 3) s = db.Exec(kSchemaV3);
   if (s.ok() && version < 4) s = db.Exec(kPrintRunSchema);
+  if (s.ok() && version < 5) s = db.Exec(kCheckpointSchema);
   if (s.ok())
     s = db.Exec(StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
   if (s.ok()) s = db.Exec("COMMIT");

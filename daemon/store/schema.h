@@ -19,7 +19,7 @@
 
 namespace gatekeeper {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Creates or upgrades the schema to kSchemaVersion. FAILED_PRECONDITION for a
 // database newer than this build.

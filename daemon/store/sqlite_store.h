@@ -180,6 +180,15 @@ class SqliteStore final : public Store {
       uint64_t after_seq, uint32_t limit, std::string_view customer_id,
       const std::function<bool(const AuditRecord&)>& fn) override;
   absl::StatusOr<VerifyResult> VerifyAudit() override;
+  absl::Status SaveCheckpoint(
+      std::vector<std::pair<uint64_t, std::string>> chunks,
+      std::optional<v1::Checkpoint> checkpoint) override;
+  absl::StatusOr<std::vector<std::string>> MerkleChunks() override;
+  absl::StatusOr<std::optional<v1::Checkpoint>> GetCheckpoint(
+      uint64_t size) override;
+  absl::Status ScanAuditHashes(
+      uint64_t after_seq, uint64_t upto_seq,
+      const std::function<void(uint64_t, std::string_view)>& fn) override;
   void Close() override;
 
   // Consents by purpose and state (ConsentIndex::CountsByPurposeAndState).

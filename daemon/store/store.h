@@ -26,6 +26,7 @@
 #include "daemon/audit/chain.h"
 #include "daemon/common/clock.h"
 #include "daemon/common/facts.h"
+#include "gatekeeper/v1/audit_service.pb.h"
 #include "gatekeeper/v1/call_records.pb.h"
 #include "gatekeeper/v1/consent_service.pb.h"
 #include "gatekeeper/v1/types.pb.h"
@@ -323,6 +324,21 @@ class Store : public StateView {
       const std::function<bool(const AuditRecord&)>& fn) = 0;
   // Recomputes the whole chain against the head anchor.
   virtual absl::StatusOr<VerifyResult> VerifyAudit() = 0;
+
+  // -- Checkpoints (daemon/store/checkpoint_records.h) --
+  // Stores complete Merkle chunks (chunk number, hash) and, if given, a
+  // signed checkpoint, in one transaction.
+  virtual absl::Status SaveCheckpoint(
+      std::vector<std::pair<uint64_t, std::string>> chunks,
+      std::optional<v1::Checkpoint> checkpoint) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> MerkleChunks() = 0;
+  // The signed checkpoint of `size` entries (0: the latest); nullopt: none.
+  virtual absl::StatusOr<std::optional<v1::Checkpoint>> GetCheckpoint(
+      uint64_t size) = 0;
+  // Calls fn(seq, chain hash) for entries with seq in (after_seq, upto_seq].
+  virtual absl::Status ScanAuditHashes(
+      uint64_t after_seq, uint64_t upto_seq,
+      const std::function<void(uint64_t, std::string_view)>& fn) = 0;
 
   // Finishes queued writes and refuses new ones (UNAVAILABLE). Idempotent.
   virtual void Close() = 0;
