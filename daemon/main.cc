@@ -19,6 +19,7 @@
 #include "daemon/ops/log.h"
 #include "daemon/ops/systemd.h"
 #include "daemon/server/daemon.h"
+#include "daemon/store/data_dir_check.h"
 
 // jemalloc (linked in, see CMakeLists.txt) reads this at start: transparent
 // huge pages for the heap, where the consent index lives. A check's lookup in
@@ -61,7 +62,14 @@ int main(int argc, char** argv) {
                   ->check(CLI::ExistingFile);
   auto* check = app.add_option("--check-config", check_path,
                                "validate a config file and exit (0 ok, 2 bad)");
+  std::string verify_path;
+  auto* verify = app.add_option(
+      "--verify-data-dir", verify_path,
+      "check a data directory or a backup file offline and exit (0 good, 1 "
+      "with the first problem)");
   run->excludes(check);
+  run->excludes(verify);
+  check->excludes(verify);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -76,6 +84,16 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::cout << check_path << ": ok\n";
+    return 0;
+  }
+  if (!verify_path.empty()) {
+    auto summary = gatekeeper::VerifyDataDir(verify_path);
+    if (!summary.ok()) {
+      std::cout << verify_path << ": FAILED: " << summary.status().message()
+                << "\n";
+      return 1;
+    }
+    std::cout << verify_path << ": " << *summary << "\n";
     return 0;
   }
   if (config_path.empty()) {

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   gkctl::AddAuditCommands(app, g, &action);
   gkctl::AddSubjectCommands(app, g, &action);
   gkctl::AddDncCommands(app, g, &action);
+  gkctl::AddAdminCommands(app, g, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

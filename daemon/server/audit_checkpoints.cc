@@ -168,7 +168,8 @@ absl::StatusOr<v1::Checkpoint> AuditCheckpoints::SignLocked() {
     c.set_signature(ToHex(signer_.Sign(CheckpointText(c))));
     fresh = std::move(c);
   }
-  RETURN_IF_ERROR(store_.SaveCheckpoint(unsaved_, fresh));
+  RETURN_IF_ERROR(
+      store_.SaveCheckpoint(unsaved_, fresh, signer_.public_key_pem()));
   unsaved_.clear();
   if (fresh.has_value()) latest_ = std::move(fresh);
   return *latest_;

@@ -21,6 +21,7 @@
 #include "daemon/ops/http_server.h"
 #include "daemon/ops/log.h"
 #include "daemon/ops/metrics.h"
+#include "daemon/server/admin_service.h"
 #include "daemon/server/gates.h"
 #include "daemon/server/live_config.h"
 #include "daemon/server/rpc_metrics.h"
@@ -51,6 +52,7 @@ struct Daemon::State {
   std::unique_ptr<ConsentServiceImpl> consent;
   std::unique_ptr<CampaignServiceImpl> campaign;
   std::unique_ptr<AuditServiceImpl> audit;
+  std::unique_ptr<AdminServiceImpl> admin;
   std::unique_ptr<InsertGateImpl> insert_gate;
   std::unique_ptr<DialGateImpl> dial_gate;
   std::mutex server_mu;  // guards `server` while it is being set
@@ -200,6 +202,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   st->campaign = std::make_unique<CampaignServiceImpl>(deps);
   st->audit = std::make_unique<AuditServiceImpl>(
       deps, st->feed, &st->last_verify, st->checkpoints.get());
+  st->admin =
+      std::make_unique<AdminServiceImpl>(*st->store, *st->checkpoints, dir);
   st->print_runs =
       std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
   Metrics* m = st->metrics.get();
@@ -224,6 +228,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   builder.RegisterService(st->consent.get());
   builder.RegisterService(st->campaign.get());
   builder.RegisterService(st->audit.get());
+  builder.RegisterService(st->admin.get());
   builder.RegisterService(st->insert_gate.get());
   builder.RegisterService(st->dial_gate.get());
   if (st->metrics != nullptr) {

@@ -12,7 +12,31 @@ CREATE TABLE audit_merkle_chunks(
 CREATE TABLE audit_checkpoints(
   size INTEGER PRIMARY KEY,
   body BLOB NOT NULL);
+CREATE TABLE audit_signing_keys(
+  key_id     TEXT PRIMARY KEY,
+  public_pem TEXT NOT NULL) WITHOUT ROWID;
 )sql";
+
+absl::Status InsertSigningKey(sqlite::Connection& db, std::string_view key_id,
+                              std::string_view public_pem) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("INSERT OR IGNORE INTO audit_signing_keys(key_id, "
+                 "public_pem) VALUES(?,?)"));
+  s.Bind(1, key_id).Bind(2, public_pem);
+  return s.Run();
+}
+
+absl::StatusOr<std::optional<std::string>> ReadSigningKey(
+    sqlite::Connection& db, std::string_view key_id) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      db.Prepare("SELECT public_pem FROM audit_signing_keys WHERE key_id = ?"));
+  s.Bind(1, key_id);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(s.Text(0));
+}
 
 absl::Status InsertMerkleChunks(
     sqlite::Connection& db,

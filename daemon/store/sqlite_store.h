@@ -182,8 +182,10 @@ class SqliteStore final : public Store {
   absl::StatusOr<VerifyResult> VerifyAudit() override;
   absl::Status SaveCheckpoint(
       std::vector<std::pair<uint64_t, std::string>> chunks,
-      std::optional<v1::Checkpoint> checkpoint) override;
+      std::optional<v1::Checkpoint> checkpoint,
+      std::string_view public_key_pem) override;
   absl::StatusOr<std::vector<std::string>> MerkleChunks() override;
+  absl::Status BackupTo(const std::string& path) override;
   absl::StatusOr<std::optional<v1::Checkpoint>> GetCheckpoint(
       uint64_t size) override;
   absl::Status ScanAuditHashes(

@@ -1,9 +1,11 @@
-// SqliteStore: the audit log's Merkle chunks and signed checkpoints. The
+// SqliteStore: the audit log's Merkle chunks and signed checkpoints, and
+// backups. The
 // commit pipeline is in sqlite_store.cc; the SQL in checkpoint_records.cc.
 #include <future>
 
 #include "absl/status/status.h"
 #include "daemon/common/status_macros.h"
+#include "daemon/store/backup.h"
 #include "daemon/store/checkpoint_records.h"
 #include "daemon/store/sqlite_store.h"
 
@@ -11,13 +13,15 @@ namespace gatekeeper {
 
 absl::Status SqliteStore::SaveCheckpoint(
     std::vector<std::pair<uint64_t, std::string>> chunks,
-    std::optional<v1::Checkpoint> checkpoint) {
+    std::optional<v1::Checkpoint> checkpoint, std::string_view public_key_pem) {
   std::promise<absl::Status> p;
   std::future<absl::Status> f = p.get_future();
   SubmitWrite(
       [&](WriteContext& w) -> absl::Status {
         RETURN_IF_ERROR(InsertMerkleChunks(w.db(), chunks));
         if (checkpoint.has_value()) {
+          RETURN_IF_ERROR(
+              InsertSigningKey(w.db(), checkpoint->key_id(), public_key_pem));
           RETURN_IF_ERROR(InsertCheckpoint(w.db(), *checkpoint));
         }
         return absl::OkStatus();
@@ -31,6 +35,12 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::MerkleChunks() {
   ReadLease db = Acquire();
   RETURN_IF_ERROR(db.status());
   return ReadMerkleChunks(*db);
+}
+
+absl::Status SqliteStore::BackupTo(const std::string& path) {
+  ReadLease db = Acquire();
+  RETURN_IF_ERROR(db.status());
+  return BackupDatabase(*db, path);
 }
 
 absl::StatusOr<std::optional<v1::Checkpoint>> SqliteStore::GetCheckpoint(

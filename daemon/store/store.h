@@ -327,10 +327,12 @@ class Store : public StateView {
 
   // -- Checkpoints (daemon/store/checkpoint_records.h) --
   // Stores complete Merkle chunks (chunk number, hash) and, if given, a
-  // signed checkpoint, in one transaction.
+  // signed checkpoint with the public key that signed it, in one
+  // transaction.
   virtual absl::Status SaveCheckpoint(
       std::vector<std::pair<uint64_t, std::string>> chunks,
-      std::optional<v1::Checkpoint> checkpoint) = 0;
+      std::optional<v1::Checkpoint> checkpoint,
+      std::string_view public_key_pem) = 0;
   virtual absl::StatusOr<std::vector<std::string>> MerkleChunks() = 0;
   // The signed checkpoint of `size` entries (0: the latest); nullopt: none.
   virtual absl::StatusOr<std::optional<v1::Checkpoint>> GetCheckpoint(
@@ -339,6 +341,10 @@ class Store : public StateView {
   virtual absl::Status ScanAuditHashes(
       uint64_t after_seq, uint64_t upto_seq,
       const std::function<void(uint64_t, std::string_view)>& fn) = 0;
+
+  // A consistent copy of the database in a new file (SQLite's online
+  // backup API), taken while writes go on.
+  virtual absl::Status BackupTo(const std::string& path) = 0;
 
   // Finishes queued writes and refuses new ones (UNAVAILABLE). Idempotent.
   virtual void Close() = 0;

@@ -463,6 +463,41 @@ expect_out "decision.dial"
 gk 0 audit verify
 expect_out "audit log OK:"
 
+# ---- Proofs for an auditor (README "Proving an entry to an auditor") ----
+gk 0 audit pubkey --out "$TMP/audit.pub"
+cmp -s "$TMP/audit.pub" "$DATA/audit_signing.pub" || fail "audit pubkey differs from data_dir's"
+pass
+gk 0 audit prove --seq 3 --pubkey "$TMP/audit.pub" --out "$TMP/proof3.json"
+expect_out "entry 3 ("
+expect_out "proved against the signed checkpoint of"
+gk 0 consent record --customer C-9009 --purpose ad-insert --company hikari-net \
+  --notice ad-2026-04 --channel paper-form --evidence scan-9009 \
+  --collected-by billing-center --collected-at 2026-04-10T10:00:00+09:00
+SEQ=$(sed -n 's/^audit_seq: //p' "$OUT")
+gk 0 audit prove --seq "$SEQ" --pubkey "$TMP/audit.pub" --out "$TMP/proof-new.json" \
+  --since "$TMP/proof3.json"
+expect_out "which extends the signed checkpoint of"
+stop_daemon
+# Offline: no daemon, no database.
+gk 0 audit check-proof "$TMP/proof3.json" --pubkey "$TMP/audit.pub"
+expect_out "proof OK: entry 3"
+gk 0 audit check-proof "$TMP/proof-new.json" --pubkey "$TMP/audit.pub"
+expect_out "which extends"
+# An outsider's own implementation of the documented format agrees.
+LAST_CMD="verify_proof.py proof3.json"
+python3 "$(dirname "$0")/scripts/verify_proof.py" "$TMP/proof3.json" "$TMP/audit.pub" \
+  >"$OUT" 2>"$ERR" || fail "the independent verifier refused the proof"
+pass
+sed 's/"actor": "[^"]*"/"actor": "mallory"/' "$TMP/proof3.json" >"$TMP/proof-bad.json"
+gk 1 audit check-proof "$TMP/proof-bad.json" --pubkey "$TMP/audit.pub"
+expect_out "proof FAILED: entry 3 does not match its hash"
+openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout >"$TMP/other.pub"
+gk 1 audit check-proof "$TMP/proof3.json" --pubkey "$TMP/other.pub"
+expect_out "not by this public key"
+gk 2 audit check-proof "$TMP/proof3.json" --pubkey "$CONFIG"
+expect_one_error_line
+start_daemon daemon-proofs
+
 stop_daemon
 LAST_CMD="sqlite3 gatekeeper.db UPDATE audit"
 changed=$(sqlite3 "$DATA/gatekeeper.db" \

@@ -1,0 +1,34 @@
+// AdminService: backups of the database while the daemon serves.
+#ifndef GATEKEEPER_DAEMON_SERVER_ADMIN_SERVICE_H_
+#define GATEKEEPER_DAEMON_SERVER_ADMIN_SERVICE_H_
+
+#include <filesystem>
+
+#include "daemon/server/audit_checkpoints.h"
+#include "daemon/store/store.h"
+#include "gatekeeper/v1/admin_service.grpc.pb.h"
+
+namespace gatekeeper {
+
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  // Backups are staged in `data_dir` (they need as much free space there as
+  // the database takes) and removed once sent.
+  AdminServiceImpl(Store& store, AuditCheckpoints& checkpoints,
+                   std::filesystem::path data_dir)
+      : store_(store),
+        checkpoints_(checkpoints),
+        data_dir_(std::move(data_dir)) {}
+
+  grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest* req,
+                      grpc::ServerWriter<v1::BackupChunk>* writer) override;
+
+ private:
+  Store& store_;
+  AuditCheckpoints& checkpoints_;
+  const std::filesystem::path data_dir_;
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_SERVER_ADMIN_SERVICE_H_
