@@ -7,8 +7,10 @@
 
 namespace gkctl {
 
-// consent record | withdraw | list
+// consent record | withdraw | list | import | export
 void AddConsentCommands(CLI::App& app, const Globals& g, Action* action);
+// consent import | export, on the "consent" group (consent_file.cc)
+void AddConsentFileCommands(CLI::App& group, const Globals& g, Action* action);
 // campaign create | approve | retire | get | list
 void AddCampaignCommands(CLI::App& app, const Globals& g, Action* action);
 // check insert | dial

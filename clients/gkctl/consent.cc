@@ -1,4 +1,4 @@
-// gkctl consent record | withdraw | list
+// gkctl consent record | withdraw | list (import and export: consent_file.cc)
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -228,12 +228,13 @@ void AddList(CLI::App& group, const Globals& g, Action* action) {
 }  // namespace
 
 void AddConsentCommands(CLI::App& app, const Globals& g, Action* action) {
-  CLI::App* group =
-      app.add_subcommand("consent", "Record, withdraw and list consents");
+  CLI::App* group = app.add_subcommand(
+      "consent", "Record, withdraw, list, import and export consents");
   group->require_subcommand(1);
   AddRecord(*group, g, action);
   AddWithdraw(*group, g, action);
   AddList(*group, g, action);
+  AddConsentFileCommands(*group, g, action);
 }
 
 }  // namespace gkctl

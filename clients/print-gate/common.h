@@ -2,9 +2,9 @@
 // type (main prints "print-gate: <what>" and exits 2), the channel, the login
 // name, and three helpers of a long streaming call: a watchdog that cancels
 // the call when the daemon stays silent too long, the handling of SIGINT and
-// SIGTERM (cancel the call, clean up, exit 2), and the progress bar drawn on
-// stderr when it is a terminal. Watchdog and the interrupt handling are
-// thread-safe; Progress is used by one thread.
+// SIGTERM (cancel the call, clean up, exit 2); the progress bar drawn on
+// stderr when it is a terminal is clients/common/progress.h. Watchdog and the
+// interrupt handling are thread-safe; Progress is used by one thread.
 #ifndef GATEKEEPER_CLIENTS_PRINT_GATE_COMMON_H_
 #define GATEKEEPER_CLIENTS_PRINT_GATE_COMMON_H_
 
@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+
+#include "clients/common/progress.h"
 
 namespace printgate {
 
@@ -55,9 +57,6 @@ std::string StatusText(const grpc::Status& s);
 
 // Control characters (newlines included) replaced by spaces.
 std::string OneLine(std::string_view s);
-
-// "12,345".
-std::string Thousands(uint64_t n);
 
 // Cancels a call's context when Kick() has not been called for `timeout`.
 // Create it before starting the call, and kick it whenever a message goes out
@@ -103,31 +102,8 @@ class CancelOnInterrupt {
 // Throws Error("interrupted ...") when a signal came.
 void ThrowIfInterrupted();
 
-// A progress bar on stderr, drawn only when stderr is a terminal, at most ten
-// times a second: "\r<label> [#####-----]  50% 5,000/10,000 documents".
-// `total` 0: unknown (no bar, only the count).
-class Progress {
- public:
-  Progress(std::string label, uint64_t total);
-  ~Progress();  // ends the line if anything was drawn
-  Progress(const Progress&) = delete;
-  Progress& operator=(const Progress&) = delete;
-  void Update(uint64_t done);
-  // Draws the final state and ends the line.
-  void Finish();
-  // Ends the line drawn so far, so that a message can follow on stderr; the
-  // next Update draws again.
-  void Break();
-
- private:
-  void Draw();
-
-  const bool enabled_;
-  std::string label_;
-  uint64_t total_, done_ = 0;
-  bool drawn_ = false;
-  std::chrono::steady_clock::time_point last_draw_;
-};
+using gkclient::Progress;
+using gkclient::Thousands;
 
 }  // namespace printgate
 

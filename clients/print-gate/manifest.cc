@@ -8,6 +8,8 @@
 #include <utility>
 
 namespace printgate {
+
+using gkclient::IsValidUtf8;
 namespace {
 
 constexpr bool IsAsciiAlnum(char c) {

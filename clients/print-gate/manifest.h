@@ -20,9 +20,11 @@
 #include <string_view>
 #include <vector>
 
-#include "clients/print-gate/csv.h"
+#include "clients/common/csv.h"
 
 namespace printgate {
+
+using gkclient::CsvReader;
 
 inline constexpr std::string_view kManifestHeader[] = {
     "document_id", "customer_id", "insert_codes"};

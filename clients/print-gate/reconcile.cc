@@ -10,14 +10,16 @@
 #include <iostream>
 #include <unordered_map>
 
+#include "clients/common/csv.h"
 #include "clients/print-gate/commands.h"
-#include "clients/print-gate/csv.h"
 #include "clients/print-gate/digest.h"
 #include "clients/print-gate/manifest.h"
 #include "clients/print-gate/output_file.h"
 #include "gatekeeper/v1/insert_gate.grpc.pb.h"
 
 namespace printgate {
+
+using gkclient::AppendCsvRecord;
 namespace {
 
 namespace v1 = gatekeeper::v1;

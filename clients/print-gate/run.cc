@@ -18,7 +18,7 @@
 #include <variant>
 #include <vector>
 
-#include "clients/print-gate/csv.h"
+#include "clients/common/csv.h"
 #include "clients/print-gate/digest.h"
 #include "clients/print-gate/manifest.h"
 #include "clients/print-gate/output_file.h"
@@ -26,6 +26,8 @@
 #include "gatekeeper/v1/insert_gate.grpc.pb.h"
 
 namespace printgate {
+
+using gkclient::AppendCsvRecord;
 namespace {
 
 namespace v1 = gatekeeper::v1;

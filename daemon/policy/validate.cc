@@ -398,4 +398,14 @@ absl::Status ValidateSubjectReport(const v1::SubjectReportRequest& req) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateExportConsents(const v1::ExportConsentsRequest& req) {
+  absl::Status s;
+  if ((!req.customer_id().empty() &&
+       !(s = ValidateCustomerId("customer_id", req.customer_id())).ok()) ||
+      !(s = ValidateText("requested_by", req.requested_by(), true, 128)).ok()) {
+    return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace gatekeeper::policy

@@ -64,6 +64,9 @@ absl::Status ValidateClearDoNotSolicit(const v1::ClearDoNotSolicitRequest& req);
 
 absl::Status ValidateSubjectReport(const v1::SubjectReportRequest& req);
 
+// customer_id optional (empty: every customer), requested_by required.
+absl::Status ValidateExportConsents(const v1::ExportConsentsRequest& req);
+
 }  // namespace gatekeeper::policy
 
 #endif  // GATEKEEPER_DAEMON_POLICY_VALIDATE_H_

@@ -2,12 +2,16 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+
 #include "daemon/common/crypto.h"
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
 #include "daemon/policy/validate.h"
 #include "daemon/server/fingerprint.h"
+#include "daemon/server/new_consent.h"
 #include "daemon/server/subject_report.h"
+#include "gatekeeper/v1/audit_payload.pb.h"
 
 namespace gatekeeper {
 
@@ -22,30 +26,10 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
 grpc::Status ConsentServiceImpl::RecordConsent(
     grpc::ServerContext*, const v1::RecordConsentRequest* req,
     v1::ConsentRecord* resp) {
-  const Micros now = deps_.clock.Now();
-  auto phone =
-      policy::ValidateRecordConsent(*req, deps_.config.Get()->index, now);
-  if (!phone.ok()) return ToGrpcStatus(phone.status());
-  NewConsent c;
-  c.consent_id = NewId("cns_");
-  c.request_id = req->request_id();
-  c.fingerprint = Fingerprint(deps_.pseudonymizer, "RecordConsent", *req);
-  c.customer_id = req->customer_id();
-  c.purpose = req->purpose();
-  c.company_id = req->company_id();
-  if (phone->has_value()) {
-    c.phone_pseudonym = deps_.pseudonymizer.Pseudonym((*phone)->e164);
-    c.phone_masked = (*phone)->masked;
-  }
-  c.notice_id = req->notice_id();
-  c.channel = req->channel();
-  c.evidence_ref = req->evidence_ref();
-  c.collected_at =
-      req->has_collected_at() ? ToMicros(req->collected_at()) : now;
-  c.expires_at = req->has_expires_at() ? ToMicros(req->expires_at()) : 0;
-  c.collected_by = req->collected_by();
-  c.recorded_at = now;
-  auto record = deps_.store.RecordConsent(c);
+  auto c = ToNewConsent(*req, deps_.config.Get()->index, deps_.pseudonymizer,
+                        deps_.clock.Now());
+  if (!c.ok()) return ToGrpcStatus(c.status());
+  auto record = deps_.store.RecordConsent(*c);
   if (!record.ok()) return ToGrpcStatus(record.status());
   *resp = *std::move(record);
   return grpc::Status::OK;
@@ -105,6 +89,186 @@ grpc::Status ConsentServiceImpl::ClearDoNotSolicit(
   auto out = deps_.store.ClearDoNotSolicit(*req, deps_.clock.Now());
   if (!out.ok()) return ToGrpcStatus(out.status());
   *resp = *std::move(out);
+  return grpc::Status::OK;
+}
+
+namespace {
+
+// Counts rows and keeps the first rejections by row.
+class ImportTally {
+ public:
+  explicit ImportTally(v1::ImportConsentsResponse* resp) : resp_(resp) {}
+
+  void SetMaxErrors(uint32_t n) {
+    max_errors_ = n == 0 ? kDefaultImportErrors : std::min(n, kMaxImportErrors);
+  }
+
+  void Count(ImportOutcome o, uint64_t row) {
+    switch (o) {
+      case ImportOutcome::kImported:
+        resp_->set_imported(resp_->imported() + 1);
+        break;
+      case ImportOutcome::kAlreadyPresent:
+        resp_->set_already_present(resp_->already_present() + 1);
+        break;
+      case ImportOutcome::kConflict:
+        Reject(row, absl::AlreadyExistsError(
+                        "request_id: was already used for a consent with "
+                        "different content"));
+        break;
+    }
+  }
+
+  // `why`'s message starts with the field ("phone_number: ...").
+  void Reject(uint64_t row, const absl::Status& why) {
+    resp_->set_rejected(resp_->rejected() + 1);
+    errors_.push_back({row, why});
+  }
+
+  // Rejections are found out of row order (validation before the store's
+  // conflicts); the response lists the first ones by row.
+  void Finish() {
+    std::sort(errors_.begin(), errors_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [row, why] : errors_) {
+      if (static_cast<uint32_t>(resp_->errors_size()) >= max_errors_) break;
+      v1::ImportError* e = resp_->add_errors();
+      e->set_row(row);
+      const std::string m(why.message());
+      const size_t colon = m.find(": ");
+      if (colon != std::string::npos) {
+        e->set_field(std::string(m.substr(0, colon)));
+        e->set_reason(std::string(m.substr(colon + 2)));
+      } else {
+        e->set_reason(std::string(m));
+      }
+      e->set_code(static_cast<int32_t>(why.code()));
+    }
+  }
+
+  // Keeps memory bounded on a file full of bad rows: only the first
+  // max_errors_ by row can be reported, and rows only grow from one message
+  // to the next.
+  void Trim() {
+    if (errors_.size() <= 2 * static_cast<size_t>(max_errors_)) return;
+    std::sort(errors_.begin(), errors_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    errors_.resize(max_errors_);
+  }
+
+ private:
+  v1::ImportConsentsResponse* resp_;
+  uint32_t max_errors_ = kDefaultImportErrors;
+  std::vector<std::pair<uint64_t, absl::Status>> errors_;
+};
+
+}  // namespace
+
+grpc::Status ConsentServiceImpl::ImportConsents(
+    grpc::ServerContext*, grpc::ServerReader<v1::ImportConsentsRequest>* reader,
+    v1::ImportConsentsResponse* resp) {
+  ImportTally tally(resp);
+  v1::ImportConsentsRequest msg;
+  uint64_t next_row = 1;
+  bool first = true;
+  bool validate_only = false;
+  std::vector<NewConsent> batch;
+  std::vector<uint64_t> rows;  // batch[i] is row rows[i]
+  while (reader->Read(&msg)) {
+    if (first) {
+      validate_only = msg.validate_only();
+      tally.SetMaxErrors(msg.max_errors());
+    }
+    first = false;
+    const uint64_t base = next_row;
+    next_row += static_cast<uint64_t>(msg.consents_size());
+    if (msg.consents_size() > kMaxImportRowsPerMessage) {
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          StrCat("consents: rows ", base, " to ", next_row - 1, ": at most ",
+                 kMaxImportRowsPerMessage,
+                 " rows a message (rows before were processed)"));
+    }
+    // request_id is checked for the whole message first, so that nothing of
+    // a message with a row missing it is stored.
+    for (int i = 0; i < msg.consents_size(); ++i) {
+      if (msg.consents(i).request_id().empty()) {
+        return grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            StrCat("row ", base + static_cast<uint64_t>(i),
+                   ": request_id: is required for an import (rows of "
+                   "earlier messages were processed)"));
+      }
+    }
+    const auto config = deps_.config.Get();
+    const Micros now = deps_.clock.Now();
+    batch.clear();
+    rows.clear();
+    batch.reserve(static_cast<size_t>(msg.consents_size()));
+    for (int i = 0; i < msg.consents_size(); ++i) {
+      const uint64_t row = base + static_cast<uint64_t>(i);
+      auto c = ToNewConsent(msg.consents(i), config->index, deps_.pseudonymizer,
+                            now);
+      if (!c.ok()) {
+        tally.Reject(row, c.status());
+        continue;
+      }
+      batch.push_back(*std::move(c));
+      rows.push_back(row);
+    }
+    if (!batch.empty()) {
+      auto outcomes = validate_only ? deps_.store.ClassifyImport(batch)
+                                    : deps_.store.ImportConsentBatch(batch);
+      if (!outcomes.ok()) return ToGrpcStatus(outcomes.status());
+      for (size_t i = 0; i < outcomes->size(); ++i) {
+        tally.Count((*outcomes)[i], rows[i]);
+      }
+    }
+    tally.Trim();
+  }
+  resp->set_validate_only(validate_only);
+  tally.Finish();
+  return grpc::Status::OK;
+}
+
+grpc::Status ConsentServiceImpl::ExportConsents(
+    grpc::ServerContext* ctx, const v1::ExportConsentsRequest* req,
+    grpc::ServerWriter<v1::ExportConsentsResponse>* writer) {
+  if (absl::Status s = policy::ValidateExportConsents(*req); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  const Micros now = deps_.clock.Now();
+  // Logged first: no consent leaves without the entry saying who took it.
+  v1::ConsentsExportedPayload logged;
+  logged.set_customer_id(req->customer_id());
+  logged.set_requested_by(req->requested_by());
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(logged, &json, opts);
+  auto seq = deps_.store.LogEvent({"consent.exported", req->requested_by(),
+                                   req->customer_id(), std::move(json)});
+  if (!seq.ok()) return ToGrpcStatus(seq.status());
+  std::string after;
+  bool sent = false;
+  while (true) {
+    auto page =
+        deps_.store.ConsentPage(req->customer_id(), after, kExportPageSize);
+    if (!page.ok()) return ToGrpcStatus(page.status());
+    // An empty export still answers once, with as_of and audit_seq.
+    if (page->empty() && sent) break;
+    sent = true;
+    v1::ExportConsentsResponse out;
+    *out.mutable_as_of() = FromMicros(now);
+    out.set_audit_seq(*seq);
+    if (!page->empty()) after = page->back().consent_id();
+    const bool last = page->size() < kExportPageSize;
+    for (auto& r : *page) *out.add_consents() = std::move(r);
+    if (ctx->IsCancelled() || !writer->Write(out)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+    }
+    if (last) break;
+  }
   return grpc::Status::OK;
 }
 

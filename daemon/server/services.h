@@ -61,10 +61,24 @@ class ConsentServiceImpl final : public v1::ConsentService::Service {
   grpc::Status ClearDoNotSolicit(grpc::ServerContext*,
                                  const v1::ClearDoNotSolicitRequest* req,
                                  v1::DoNotSolicitEntry* resp) override;
+  grpc::Status ImportConsents(
+      grpc::ServerContext*,
+      grpc::ServerReader<v1::ImportConsentsRequest>* reader,
+      v1::ImportConsentsResponse* resp) override;
+  grpc::Status ExportConsents(
+      grpc::ServerContext*, const v1::ExportConsentsRequest* req,
+      grpc::ServerWriter<v1::ExportConsentsResponse>* writer) override;
 
  private:
   ServiceDeps deps_;
 };
+
+// ImportConsents' limits (documented in consent_service.proto).
+inline constexpr int kMaxImportRowsPerMessage = 10'000;
+inline constexpr uint32_t kDefaultImportErrors = 100;
+inline constexpr uint32_t kMaxImportErrors = 1'000'000;
+// ExportConsents' page size.
+inline constexpr size_t kExportPageSize = 1'000;
 
 class CampaignServiceImpl final : public v1::CampaignService::Service {
  public:

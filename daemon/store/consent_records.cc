@@ -231,6 +231,34 @@ absl::StatusOr<std::vector<v1::ConsentRecord>> WithdrawInScope(
   return out;
 }
 
+absl::StatusOr<std::vector<v1::ConsentRecord>> ConsentPageOf(
+    sqlite::Connection& db, std::string_view customer_id,
+    std::string_view after_consent_id, size_t limit) {
+  ASSIGN_OR_RETURN(
+      sqlite::Stmt s,
+      customer_id.empty()
+          ? db.Prepare("SELECT " GK_CONSENT_COLUMNS
+                       " FROM consents WHERE consent_id > ?1 "
+                       "ORDER BY consent_id LIMIT ?2")
+          : db.Prepare("SELECT " GK_CONSENT_COLUMNS
+                       " FROM consents WHERE consent_id > ?1 AND "
+                       "customer_id = ?3 ORDER BY consent_id LIMIT ?2"));
+  s.Bind(1, after_consent_id).Bind(2, static_cast<int64_t>(limit));
+  if (!customer_id.empty()) s.Bind(3, customer_id);
+  return ReadConsents(s);
+}
+
+absl::StatusOr<std::optional<std::string>> RecordedFingerprint(
+    sqlite::Connection& db, std::string_view request_id) {
+  ASSIGN_OR_RETURN(sqlite::Stmt s,
+                   db.Prepare("SELECT fingerprint FROM requests WHERE "
+                              "method = 'RecordConsent' AND request_id = ?"));
+  s.Bind(1, request_id);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(s.Text(0));
+}
+
 absl::StatusOr<std::vector<v1::ConsentRecord>> ListConsentsOf(
     sqlite::Connection& db, std::string_view customer_id,
     bool include_history) {

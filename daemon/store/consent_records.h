@@ -54,6 +54,16 @@ absl::StatusOr<std::vector<std::string>> ConsentsInScope(
 absl::StatusOr<std::vector<v1::ConsentRecord>> ListConsentsOf(
     sqlite::Connection& db, std::string_view customer_id, bool include_history);
 
+// Up to `limit` consents after `after_consent_id` in consent_id order (one
+// customer's when `customer_id` is not empty), without history.
+absl::StatusOr<std::vector<v1::ConsentRecord>> ConsentPageOf(
+    sqlite::Connection& db, std::string_view customer_id,
+    std::string_view after_consent_id, size_t limit);
+
+// The fingerprint stored for RecordConsent's `request_id`, if any.
+absl::StatusOr<std::optional<std::string>> RecordedFingerprint(
+    sqlite::Connection& db, std::string_view request_id);
+
 // Decision inputs read through the writer's connection.
 absl::StatusOr<std::vector<ConsentFact>> ConsentFactsOfCustomer(
     sqlite::Connection& db, std::string_view customer_id, v1::Purpose purpose,

@@ -446,6 +446,69 @@ absl::Status SqliteStore::ImportConsents(const std::vector<NewConsent>& batch) {
   });
 }
 
+absl::StatusOr<std::vector<ImportOutcome>> SqliteStore::ImportConsentBatch(
+    const std::vector<NewConsent>& batch) {
+  std::vector<ImportOutcome> out;
+  absl::Status s = Write([&](WriteContext& w) -> absl::Status {
+    out.clear();  // a retried apply starts over
+    out.reserve(batch.size());
+    for (const NewConsent& c : batch) {
+      if (c.request_id.empty()) {
+        return absl::InvalidArgumentError("request_id: is required");
+      }
+      auto seen = w.SeenRequest("RecordConsent", c.request_id, c.fingerprint);
+      if (!seen.ok()) {
+        if (seen.status().code() != absl::StatusCode::kAlreadyExists) {
+          return seen.status();
+        }
+        out.push_back(ImportOutcome::kConflict);
+        continue;
+      }
+      if (seen->has_value()) {
+        out.push_back(ImportOutcome::kAlreadyPresent);
+        continue;
+      }
+      auto r = InsertConsent(w, c);
+      if (!r.ok()) return r.status();
+      out.push_back(ImportOutcome::kImported);
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<ImportOutcome>> SqliteStore::ClassifyImport(
+    const std::vector<NewConsent>& batch) {
+  ReadLease db = Acquire();
+  RETURN_IF_ERROR(db.status());
+  RETURN_IF_ERROR(db->Exec("BEGIN"));
+  std::vector<ImportOutcome> out;
+  out.reserve(batch.size());
+  absl::Status s;
+  for (const NewConsent& c : batch) {
+    auto fp = RecordedFingerprint(*db, c.request_id);
+    if (!fp.ok()) {
+      s = fp.status();
+      break;
+    }
+    out.push_back(!fp->has_value()        ? ImportOutcome::kImported
+                  : **fp == c.fingerprint ? ImportOutcome::kAlreadyPresent
+                                          : ImportOutcome::kConflict);
+  }
+  (void)db->Exec("COMMIT");
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::ConsentRecord>> SqliteStore::ConsentPage(
+    std::string_view customer_id, std::string_view after_consent_id,
+    size_t limit) {
+  ReadLease db = Acquire();
+  RETURN_IF_ERROR(db.status());
+  return ConsentPageOf(*db, customer_id, after_consent_id, limit);
+}
+
 absl::StatusOr<v1::WithdrawConsentResponse> SqliteStore::WithdrawConsent(
     const Withdrawal& wd) {
   v1::WithdrawConsentResponse out;

@@ -109,6 +109,13 @@ class SqliteStore final : public Store {
   absl::StatusOr<v1::ConsentRecord> RecordConsent(
       const NewConsent& consent) override;
   absl::Status ImportConsents(const std::vector<NewConsent>& batch) override;
+  absl::StatusOr<std::vector<ImportOutcome>> ImportConsentBatch(
+      const std::vector<NewConsent>& batch) override;
+  absl::StatusOr<std::vector<ImportOutcome>> ClassifyImport(
+      const std::vector<NewConsent>& batch) override;
+  absl::StatusOr<std::vector<v1::ConsentRecord>> ConsentPage(
+      std::string_view customer_id, std::string_view after_consent_id,
+      size_t limit) override;
   absl::StatusOr<v1::WithdrawConsentResponse> WithdrawConsent(
       const Withdrawal& withdrawal) override;
   absl::StatusOr<std::vector<v1::ConsentRecord>> ListConsents(

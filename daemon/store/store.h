@@ -53,6 +53,13 @@ struct NewConsent {
   Micros recorded_at = 0;
 };
 
+// What became of one consent of an import batch.
+enum class ImportOutcome : uint8_t {
+  kImported,        // stored (when classifying: would be)
+  kAlreadyPresent,  // its request_id is stored with the same content
+  kConflict,        // its request_id is stored with other content
+};
+
 struct Withdrawal {
   v1::WithdrawConsentRequest request;
   std::string fingerprint;
@@ -193,6 +200,24 @@ class Store : public StateView {
   // Stores many consents in one transaction, one audit entry each (bulk
   // import). Fails whole: nothing is stored if one fails.
   virtual absl::Status ImportConsents(const std::vector<NewConsent>& batch) = 0;
+  // Stores a batch's new consents in one transaction, one "consent.recorded"
+  // entry each, and says what became of each (outcomes[i] is batch[i]'s): a
+  // known request_id is skipped, as already present or as a conflict, and
+  // fails nothing. Two consents of the batch with one request_id: the second
+  // is already present or a conflict. Every consent needs a request_id. On
+  // error nothing is stored. Returns once the transaction is durable.
+  virtual absl::StatusOr<std::vector<ImportOutcome>> ImportConsentBatch(
+      const std::vector<NewConsent>& batch) = 0;
+  // What ImportConsentBatch would answer for `batch` against what is stored
+  // now, writing nothing. Consents of the batch are not compared with each
+  // other.
+  virtual absl::StatusOr<std::vector<ImportOutcome>> ClassifyImport(
+      const std::vector<NewConsent>& batch) = 0;
+  // Up to `limit` consents with consent_id > `after_consent_id`, ordered by
+  // consent_id, without history; only `customer_id`'s when it is not empty.
+  virtual absl::StatusOr<std::vector<v1::ConsentRecord>> ConsentPage(
+      std::string_view customer_id, std::string_view after_consent_id,
+      size_t limit) = 0;
   // Marks every GRANTED consent in scope WITHDRAWN and appends one
   // "consent.withdrawn" entry (also when nothing was in scope: the request
   // itself is evidence). Idempotent on request_id like RecordConsent.

@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "clients/print-gate/csv.h"
+#include "clients/common/csv.h"
 #include "daemon/common/crypto.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/daemon_fixture.h"
@@ -96,13 +96,13 @@ struct Row {
 std::string ManifestText(const std::vector<Row>& rows,
                          std::string_view eol = "\n") {
   std::string out;
-  printgate::AppendCsvRecord(
-      out, {"document_id", "customer_id", "insert_codes"}, eol);
+  gkclient::AppendCsvRecord(out, {"document_id", "customer_id", "insert_codes"},
+                            eol);
   for (const Row& r : rows) {
     std::string codes;
     for (const std::string& c : r.codes)
       codes += (codes.empty() ? "" : ";") + c;
-    printgate::AppendCsvRecord(out, {r.document_id, r.customer_id, codes}, eol);
+    gkclient::AppendCsvRecord(out, {r.document_id, r.customer_id, codes}, eol);
   }
   return out;
 }
@@ -110,10 +110,10 @@ std::string ManifestText(const std::vector<Row>& rows,
 // The records of a CSV file's text (the header included).
 std::vector<std::vector<std::string>> CsvRecords(const std::string& text) {
   std::istringstream in(text);
-  printgate::CsvReader reader(in);
+  gkclient::CsvReader reader(in);
   std::vector<std::vector<std::string>> out;
   std::vector<std::string> fields;
-  while (reader.Next(fields) == printgate::CsvReader::Result::kRecord) {
+  while (reader.Next(fields) == gkclient::CsvReader::Result::kRecord) {
     out.push_back(fields);
   }
   return out;

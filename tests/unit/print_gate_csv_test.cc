@@ -1,7 +1,7 @@
-// print-gate's CSV module (clients/print-gate/csv.h): RFC 4180 read and
-// written, line ends, the BOM, line numbers across quoted line breaks, the
-// recoverable and fatal errors, UTF-8; and the manifest and inserter rows on
-// top of it (manifest.h).
+// The clients' CSV module (clients/common/csv.h), as print-gate uses it: RFC
+// 4180 read and written, line ends, the BOM, line numbers across quoted line
+// breaks, the recoverable and fatal errors, UTF-8; and the manifest and
+// inserter rows on top of it (manifest.h).
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "clients/print-gate/csv.h"
+#include "clients/common/csv.h"
 #include "clients/print-gate/digest.h"
 #include "clients/print-gate/manifest.h"
 #include "clients/print-gate/run.h"
@@ -17,6 +17,10 @@
 
 namespace printgate {
 namespace {
+
+using gkclient::AppendCsvRecord;
+using gkclient::CsvReader;
+using gkclient::IsValidUtf8;
 
 using Fields = std::vector<std::string>;
 

@@ -1,5 +1,6 @@
-// RFC 4180 CSV, both ways, for print-gate's files (the biller's manifest, the
-// inserter's output, and what print-gate writes back).
+// RFC 4180 CSV, both ways, for the clients' files: print-gate's (the biller's
+// manifest, the inserter's output, and what print-gate writes back) and
+// gkctl's consent import and export.
 //
 // Reading: CsvReader streams records from an std::istream with a fixed-size
 // buffer, so memory does not grow with the input, only with the longest
@@ -21,8 +22,8 @@
 // quote, CR or LF), doubling its quotes.
 //
 // Not thread-safe: one reader is used by one thread at a time.
-#ifndef GATEKEEPER_CLIENTS_PRINT_GATE_CSV_H_
-#define GATEKEEPER_CLIENTS_PRINT_GATE_CSV_H_
+#ifndef GATEKEEPER_CLIENTS_COMMON_CSV_H_
+#define GATEKEEPER_CLIENTS_COMMON_CSV_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -32,7 +33,7 @@
 #include <string_view>
 #include <vector>
 
-namespace printgate {
+namespace gkclient {
 
 // True when `s` is well-formed UTF-8 (no overlong forms, no surrogates,
 // nothing above U+10FFFF).
@@ -114,6 +115,6 @@ inline void AppendCsvRecord(std::string& out,
       eol);
 }
 
-}  // namespace printgate
+}  // namespace gkclient
 
-#endif  // GATEKEEPER_CLIENTS_PRINT_GATE_CSV_H_
+#endif  // GATEKEEPER_CLIENTS_COMMON_CSV_H_

@@ -1,9 +1,9 @@
-#include "clients/print-gate/csv.h"
+#include "clients/common/csv.h"
 
 #include <cstring>
 #include <utility>
 
-namespace printgate {
+namespace gkclient {
 namespace {
 
 constexpr size_t kBufferBytes = 64 * 1024;
@@ -275,4 +275,4 @@ void AppendCsvRecord(std::string& out, std::span<const std::string_view> fields,
   out.append(eol);
 }
 
-}  // namespace printgate
+}  // namespace gkclient
