@@ -1,4 +1,5 @@
-// gkctl admin backup: a consistent copy of the daemon's database.
+// gkctl admin backup | purge: a consistent copy of the daemon's database,
+// and retention.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -79,6 +80,40 @@ int Backup(const Globals& g, const BackupOptions& o) {
   return kExitOk;
 }
 
+int Purge(const Globals& g, bool dry_run, const std::string& requested_by) {
+  v1::PurgeRequest req;
+  req.set_dry_run(dry_run);
+  req.set_requested_by(requested_by);
+  v1::PurgeResponse resp;
+  // A first purge of years of records takes a while.
+  grpc::ClientContext ctx;
+  CheckRpc(NewStub<v1::AdminService>(g)->Purge(&ctx, req, &resp));
+  if (g.json) {
+    PrintJson(resp);
+    return kExitOk;
+  }
+  const v1::PurgeCounts& n = resp.purged();
+  std::cout << (dry_run ? "would purge" : "purged") << ": "
+            << n.decision_entries() << " decision entries (before "
+            << FormatTime(resp.decisions_before()) << "), "
+            << n.provision_records() << " provision records (before "
+            << FormatTime(resp.provision_records_before()) << "), "
+            << n.withdrawn_consents() << " withdrawn consents (before "
+            << FormatTime(resp.withdrawn_consents_before()) << "), "
+            << n.disclosure_reports() << " disclosure reports (before "
+            << FormatTime(resp.disclosure_reports_before()) << "); "
+            << n.audit_entries() << " audit entries in all\n";
+  if (resp.cut_seq() == 0) {
+    std::cout << "chain not cut: the log has no complete 256-entry chunk yet\n";
+  } else {
+    std::cout << "chain cut at entry " << resp.cut_seq() << "\n";
+  }
+  for (uint64_t seq : resp.audit_seqs()) {
+    std::cout << "logged as audit_seq " << seq << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddAdminCommands(CLI::App& app, const Globals& g, Action* action) {
@@ -97,6 +132,19 @@ void AddAdminCommands(CLI::App& app, const Globals& g, Action* action) {
                    "Who takes it (operator id, job name); logged")
       ->required();
   OnSelect(backup, action, [&g, o] { return Backup(g, *o); });
+
+  auto p = std::make_shared<std::pair<bool, std::string>>(false, "");
+  CLI::App* purge = group->add_subcommand(
+      "purge",
+      "Remove the records past their retention (config retention) and cut "
+      "the audit chain there, logged as audit.purged; the daemon does this "
+      "daily. --dry-run only says what would go");
+  purge->add_flag("--dry-run", p->first, "Remove nothing");
+  purge
+      ->add_option("--requested-by", p->second,
+                   "Who purges (operator id); logged")
+      ->required();
+  OnSelect(purge, action, [&g, p] { return Purge(g, p->first, p->second); });
 }
 
 }  // namespace gkctl

@@ -26,7 +26,7 @@ int RecomputeRunDigest(const Globals& g, const std::string& run_id,
                        uint64_t after);
 // subject report
 void AddSubjectCommands(CLI::App& app, const Globals& g, Action* action);
-// admin backup
+// admin backup | purge
 void AddAdminCommands(CLI::App& app, const Globals& g, Action* action);
 // dnc list | clear
 void AddDncCommands(CLI::App& app, const Globals& g, Action* action);

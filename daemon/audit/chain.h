@@ -84,6 +84,10 @@ struct VerifyResult {
 // Feed entries in seq order, then Finish() with the stored head anchor.
 class ChainVerifier {
  public:
+  ChainVerifier() = default;
+  // Verifies a chain that goes on from `start` (a retention cut): the first
+  // entry fed must be start.seq + 1 with prev_hash start.hash.
+  explicit ChainVerifier(ChainHead start) : expected_(std::move(start)) {}
   // Returns false once the chain is found broken; further input is ignored.
   bool Feed(const AuditRecord& r);
   VerifyResult Finish(const std::optional<ChainHead>& anchor);

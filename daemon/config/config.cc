@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "daemon/common/iso_duration.h"
 #include "daemon/common/local_time.h"
 #include "daemon/common/strings.h"
 
@@ -324,6 +325,27 @@ absl::Status ValidateConfig(Config& config) {
   if (config.audit_checkpoints().interval_seconds() > 3600) {
     return Invalid("audit_checkpoints.interval_seconds",
                    "must be at most 3600 (a checkpoint at least hourly)");
+  }
+  {
+    auto* r = config.mutable_retention();
+    if (r->decisions().empty()) r->set_decisions("P1Y");
+    if (r->provision_records().empty()) r->set_provision_records("P3Y");
+    if (r->withdrawn_consents().empty()) r->set_withdrawn_consents("P3Y");
+    if (r->disclosure_reports().empty()) r->set_disclosure_reports("P3Y");
+    const std::pair<const char*, const std::string*> periods[] = {
+        {"retention.decisions", &r->decisions()},
+        {"retention.provision_records", &r->provision_records()},
+        {"retention.withdrawn_consents", &r->withdrawn_consents()},
+        {"retention.disclosure_reports", &r->disclosure_reports()}};
+    for (const auto& [key, text] : periods) {
+      auto d = ParseIsoDuration(*text);
+      if (!d.ok()) return Invalid(key, std::string(d.status().message()));
+    }
+    if (*ParseIsoDuration(r->provision_records()) < *ParseIsoDuration("P3Y")) {
+      return Invalid("retention.provision_records",
+                     "must be at least P3Y (APPI Art. 30: records of "
+                     "provision are kept three years)");
+    }
   }
   if (config.watch_audit().max_backlog() == 0) {
     config.mutable_watch_audit()->set_max_backlog(100000);

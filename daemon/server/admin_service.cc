@@ -86,4 +86,17 @@ grpc::Status AdminServiceImpl::Backup(
   return grpc::Status::OK;
 }
 
+grpc::Status AdminServiceImpl::Purge(grpc::ServerContext*,
+                                     const v1::PurgeRequest* req,
+                                     v1::PurgeResponse* resp) {
+  if (req->requested_by().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "requested_by: is required");
+  }
+  auto r = retention_.Run(req->dry_run(), req->requested_by());
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  *resp = *std::move(r);
+  return grpc::Status::OK;
+}
+
 }  // namespace gatekeeper

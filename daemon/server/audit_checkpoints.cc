@@ -231,11 +231,21 @@ absl::StatusOr<v1::AuditProof> AuditCheckpoints::ProveEntry(
         StrCat("seq: entry ", seq, " is newer than the checkpoint of ",
                cp.size(), " entries"));
   }
-  ASSIGN_OR_RETURN(
-      std::vector<std::string> path,
+  auto proved =
       InclusionProof(seq - 1, cp.size(), [&](uint64_t lo, uint64_t hi) {
         return tree_.SubtreeHash(lo, hi, Reader());
-      }));
+      });
+  if (absl::IsDataLoss(proved.status())) {
+    // Neighbours of a kept entry were purged (retention): its leaf path is
+    // gone; the audit.purged entry's digest of the kept entries covers it.
+    return absl::FailedPreconditionError(StrCat(
+        "seq: entry ", seq,
+        " is below a retention cut and entries beside it were purged: it "
+        "cannot be proved against a checkpoint (VerifyAudit checks it "
+        "against the audit.purged entry's digest)"));
+  }
+  if (!proved.ok()) return proved.status();
+  std::vector<std::string> path = *std::move(proved);
   v1::AuditProof out;
   out.set_format(kAuditProofFormat);
   *out.mutable_entry() = ToAuditEntry(*entry);

@@ -52,6 +52,7 @@ struct Daemon::State {
   std::unique_ptr<ConsentServiceImpl> consent;
   std::unique_ptr<CampaignServiceImpl> campaign;
   std::unique_ptr<AuditServiceImpl> audit;
+  std::unique_ptr<Retention> retention;  // stopped before the store closes
   std::unique_ptr<AdminServiceImpl> admin;
   std::unique_ptr<InsertGateImpl> insert_gate;
   std::unique_ptr<DialGateImpl> dial_gate;
@@ -202,8 +203,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   st->campaign = std::make_unique<CampaignServiceImpl>(deps);
   st->audit = std::make_unique<AuditServiceImpl>(
       deps, st->feed, &st->last_verify, st->checkpoints.get());
-  st->admin =
-      std::make_unique<AdminServiceImpl>(*st->store, *st->checkpoints, dir);
+  st->retention = std::make_unique<Retention>(*st->store, *st->checkpoints,
+                                              st->config, clock);
+  // Daily, the first time ten minutes after start.
+  st->retention->StartDaily(std::chrono::minutes(10), std::chrono::hours(24));
+  st->admin = std::make_unique<AdminServiceImpl>(*st->store, *st->checkpoints,
+                                                 *st->retention, dir);
   st->print_runs =
       std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
   Metrics* m = st->metrics.get();
@@ -355,6 +360,7 @@ void Daemon::Shutdown(std::chrono::milliseconds grace) {
     state_->server->Wait();
     // Everything durable goes into the event log before the store closes.
     if (state_->event_log != nullptr) state_->event_log->Stop();
+    state_->retention->Stop();
     state_->checkpoints->Stop();  // signs a last checkpoint
     state_->feed.Close();
     state_->store->Close();

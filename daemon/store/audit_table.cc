@@ -120,8 +120,11 @@ absl::Status ScanAuditRange(sqlite::Connection& db, uint64_t after_seq,
 
 absl::StatusOr<VerifyResult> VerifyAuditTable(
     sqlite::Connection& db,
-    const std::function<std::string(const AuditRecord&)>& check) {
-  ChainVerifier verifier;
+    const std::function<std::string(const AuditRecord&)>& check,
+    const std::optional<ChainHead>& start,
+    const std::function<std::string(const AuditRecord&)>& below) {
+  ChainVerifier verifier =
+      start.has_value() ? ChainVerifier(*start) : ChainVerifier();
   VerifyResult content;  // the first entry `check` found wrong
   ASSIGN_OR_RETURN(
       sqlite::Stmt s,
@@ -131,6 +134,16 @@ absl::StatusOr<VerifyResult> VerifyAuditTable(
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     const AuditRecord r = RowToAudit(s);
+    if (start.has_value() && r.seq <= start->seq) {
+      if (content.ok && below) {
+        if (std::string wrong = below(r); !wrong.empty()) {
+          content.ok = false;
+          content.first_bad_seq = r.seq;
+          content.detail = std::move(wrong);
+        }
+      }
+      continue;
+    }
     if (!verifier.Feed(r)) break;
     if (content.ok && check) {
       if (std::string wrong = check(r); !wrong.empty()) {

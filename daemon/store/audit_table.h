@@ -35,10 +35,14 @@ absl::Status ScanAuditRange(sqlite::Connection& db, uint64_t after_seq,
 
 // Recomputes the whole chain against the anchor, and asks `check` about each
 // entry in the chain: a non-empty answer (what is wrong) breaks it at that
-// entry too. Call in a read transaction.
+// entry too. With `start` (a retention cut), the chain is verified from it
+// and each entry up to start->seq is given to `below` instead (which answers
+// the same way). Call in a read transaction.
 absl::StatusOr<VerifyResult> VerifyAuditTable(
     sqlite::Connection& db,
-    const std::function<std::string(const AuditRecord&)>& check);
+    const std::function<std::string(const AuditRecord&)>& check,
+    const std::optional<ChainHead>& start = std::nullopt,
+    const std::function<std::string(const AuditRecord&)>& below = nullptr);
 
 }  // namespace gatekeeper
 

@@ -5,6 +5,7 @@
 #include "daemon/store/checkpoint_records.h"
 #include "daemon/store/customer_runs.h"
 #include "daemon/store/print_run_records.h"
+#include "daemon/store/retention_records.h"
 
 namespace gatekeeper {
 namespace {
@@ -156,6 +157,7 @@ absl::Status Migrate(sqlite::Connection& db) {
   if (s.ok() && version < 3) s = db.Exec(kSchemaV3);
   if (s.ok() && version < 4) s = db.Exec(kPrintRunSchema);
   if (s.ok() && version < 5) s = db.Exec(kCheckpointSchema);
+  if (s.ok() && version < 5) s = db.Exec(kRetentionSchema);
   if (s.ok())
     s = db.Exec(StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
   if (s.ok()) s = db.Exec("COMMIT");

@@ -56,6 +56,7 @@ class Stmt {
   std::string Text(int col) const;
   // The same bytes without a copy: valid until the next Step or reset.
   std::string_view TextView(int col) const;
+  sqlite3_stmt* raw() const { return s_; }
 
  private:
   Stmt& Bound(int rc);

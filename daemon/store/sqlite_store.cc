@@ -21,6 +21,7 @@
 #include "daemon/store/decision_records.h"
 #include "daemon/store/do_not_solicit_records.h"
 #include "daemon/store/print_run_records.h"
+#include "daemon/store/retention_records.h"
 #include "daemon/store/schema.h"
 #include "daemon/store/verify_log.h"
 #include "daemon/store/wal_buffer_vfs.h"
@@ -725,6 +726,8 @@ absl::Status SqliteStore::ScanAudit(
   // One read transaction: the indexes and the log are one snapshot.
   RETURN_IF_ERROR(db->Exec("BEGIN"));
   auto scan = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<AuditCut> cut, ReadAuditCut(*db));
+    const uint64_t cut_seq = cut.has_value() ? cut->cut_seq : 0;
     // The customer's own entries (the run index), up to `limit` of them...
     std::vector<uint64_t> own;
     RETURN_IF_ERROR(CustomerRunIndexer::Scan(
@@ -751,6 +754,7 @@ absl::Status SqliteStore::ScanAudit(
         }
       }
       ASSIGN_OR_RETURN(std::optional<AuditRecord> r, ReadAuditEntry(*db, seq));
+      if (!r.has_value() && seq <= cut_seq) continue;  // purged (retention)
       if (!r.has_value()) {
         return absl::DataLossError(
             StrCat("audit entry ", seq, " is indexed but missing"));

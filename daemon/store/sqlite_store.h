@@ -193,6 +193,8 @@ class SqliteStore final : public Store {
       std::string_view public_key_pem) override;
   absl::StatusOr<std::vector<std::string>> MerkleChunks() override;
   absl::Status BackupTo(const std::string& path) override;
+  absl::StatusOr<PurgeResult> Purge(const PurgePlan& plan, bool dry_run,
+                                    std::string_view requested_by) override;
   absl::StatusOr<std::optional<v1::Checkpoint>> GetCheckpoint(
       uint64_t size) override;
   absl::Status ScanAuditHashes(

@@ -26,12 +26,16 @@
 #include "daemon/audit/chain.h"
 #include "daemon/common/clock.h"
 #include "daemon/common/facts.h"
+#include "gatekeeper/v1/audit_payload.pb.h"
 #include "gatekeeper/v1/audit_service.pb.h"
 #include "gatekeeper/v1/call_records.pb.h"
 #include "gatekeeper/v1/consent_service.pb.h"
 #include "gatekeeper/v1/types.pb.h"
 
 namespace gatekeeper {
+
+// What a purge removes (daemon/store/retention_records.h).
+struct PurgePlan;
 
 // A validated consent, ready to store. The phone number is already reduced to
 // its pseudonym and masked form.
@@ -366,6 +370,18 @@ class Store : public StateView {
   virtual absl::Status ScanAuditHashes(
       uint64_t after_seq, uint64_t upto_seq,
       const std::function<void(uint64_t, std::string_view)>& fn) = 0;
+
+  // -- Retention (daemon/store/retention_records.h) --
+  // Removes what the plan names and logs it ("audit.purged", with the new
+  // cut) in one transaction; with `dry_run`, writes nothing and says what
+  // would go. Returns the counts and the entry's seq (0 when nothing went).
+  struct PurgeResult {
+    v1::PurgeCounts counts;
+    uint64_t cut_seq = 0;
+    uint64_t audit_seq = 0;
+  };
+  virtual absl::StatusOr<PurgeResult> Purge(const PurgePlan& plan, bool dry_run,
+                                            std::string_view requested_by) = 0;
 
   // A consistent copy of the database in a new file (SQLite's online
   // backup API), taken while writes go on.
