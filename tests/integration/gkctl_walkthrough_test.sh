@@ -498,6 +498,23 @@ gk 2 audit check-proof "$TMP/proof3.json" --pubkey "$CONFIG"
 expect_one_error_line
 start_daemon daemon-proofs
 
+# ---- Backups and retention (README "Backups and restoring", "Retention") ----
+gk 0 admin backup --out "$TMP/backup.db" --requested-by nightly-job
+expect_out "backup written to $TMP/backup.db"
+LAST_CMD="gatekeeperd --verify-data-dir backup.db"
+"$GATEKEEPERD" --verify-data-dir "$TMP/backup.db" >"$OUT" 2>"$ERR" ||
+  fail "the backup does not verify"
+pass
+expect_out "OK: integrity_check ok"
+expect_out "matches the log"
+[[ -e $TMP/backup.db-wal || -e $TMP/backup.db.tmp ]] && fail "files left beside the backup"
+pass
+gk 2 admin backup --out "$TMP/backup2.db" --requested-by ""
+expect_one_error_line
+expect_err "requested_by: is required"
+gk 0 admin purge --dry-run --requested-by dba
+expect_out "would purge: 0 decision entries"
+
 stop_daemon
 LAST_CMD="sqlite3 gatekeeper.db UPDATE audit"
 changed=$(sqlite3 "$DATA/gatekeeper.db" \

@@ -93,7 +93,8 @@ TEST(MerkleTest, EveryLeafProvesAndNoOtherDoes) {
       if (n > 1) {
         EXPECT_FALSE(VerifyInclusion((m + 1) % n, n, leaves[m], *path, root));
       }
-      EXPECT_FALSE(VerifyInclusion(m, n, leaves[m], *path, leaves[0]));
+      EXPECT_FALSE(
+          VerifyInclusion(m, n, leaves[m], *path, MerkleLeafHash("other")));
       if (!path->empty()) {
         std::vector<std::string> bad = *path;
         bad.back()[0] ^= 1;

@@ -222,12 +222,29 @@ TEST_F(StoreTest, EntriesDeletedFromTheUnindexedTailDoNotStopTheStart) {
 #define kDropVersion4 \
   "DROP TABLE print_index; DROP TABLE print_batches; DROP TABLE print_runs; "
 
+// What schema version 5 added.
+#define kDropVersion5                                                   \
+  "DROP TABLE audit_merkle_chunks; DROP TABLE audit_checkpoints; DROP " \
+  "TABLE audit_signing_keys; DROP TABLE audit_cut; "
+
+TEST_F(StoreTest, UpgradesASchemaVersion4Database) {
+  AppendMixed(10);
+  store_.reset();
+  Tamper(kDropVersion5 "PRAGMA user_version = 4");
+  Reopen();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 5);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM audit_checkpoints"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM audit_cut"), 0);
+  EXPECT_EQ(*Append("decision.insert"), 11u);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(StoreTest, UpgradesASchemaVersion3Database) {
   AppendMixed(10);
   store_.reset();
-  Tamper(kDropVersion4 "PRAGMA user_version = 3");
+  Tamper(kDropVersion5 kDropVersion4 "PRAGMA user_version = 3");
   Reopen();
-  EXPECT_EQ(QueryInt("PRAGMA user_version"), 4);
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 5);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM print_runs"), 0);
   EXPECT_EQ(*Append("decision.insert"), 11u);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
@@ -236,9 +253,9 @@ TEST_F(StoreTest, UpgradesASchemaVersion3Database) {
 TEST_F(StoreTest, UpgradesASchemaVersion2Database) {
   AppendMixed(10);
   store_.reset();
-  Tamper(kDropVersion4 kDropVersion3 "PRAGMA user_version = 2");
+  Tamper(kDropVersion5 kDropVersion4 kDropVersion3 "PRAGMA user_version = 2");
   Reopen();
-  EXPECT_EQ(QueryInt("PRAGMA user_version"), 4);
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 5);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM decisions"), 0);
   EXPECT_EQ(*Append("decision.insert"), 11u);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM decisions"), 1);
@@ -251,11 +268,11 @@ TEST_F(StoreTest, UpgradesASchemaVersion1Database) {
   Tamper(
       "DROP TABLE audit_customer_runs; DROP TABLE audit_index_state; "
       "CREATE INDEX audit_by_customer ON audit(customer_id, seq) WHERE "
-      "customer_id <> ''; " kDropVersion4 kDropVersion3
+      "customer_id <> ''; " kDropVersion5 kDropVersion4 kDropVersion3
       "PRAGMA user_version = 1");
   run_entries_ = 4;
   Reopen();
-  EXPECT_EQ(QueryInt("PRAGMA user_version"), 4);
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), 5);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM sqlite_master WHERE name = "
                      "'audit_by_customer'"),
             0);
