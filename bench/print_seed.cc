@@ -19,6 +19,7 @@
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
 #include "daemon/policy/validate.h"
+#include "daemon/server/new_consent.h"
 #include "daemon/server/fingerprint.h"
 #include "daemon/store/sqlite.h"
 #include "daemon/store/sqlite_store.h"
@@ -67,28 +68,7 @@ absl::StatusOr<NewConsent> BuildConsent(uint64_t i, bool phone,
       FromMicros(expired ? kExpiredCollectedAt : kCollectedAt);
   if (expired) *req.mutable_expires_at() = FromMicros(kCollectedAt);
   req.set_collected_by("gkprintbench");
-  auto parsed = policy::ValidateRecordConsent(req, config, now);
-  if (!parsed.ok()) return parsed.status();
-
-  NewConsent c;
-  c.consent_id = NewId("cns_");
-  c.request_id = req.request_id();
-  c.fingerprint = Fingerprint(pseudonymizer, "RecordConsent", req);
-  c.customer_id = req.customer_id();
-  c.purpose = req.purpose();
-  c.company_id = req.company_id();
-  if (parsed->has_value()) {
-    c.phone_pseudonym = pseudonymizer.Pseudonym((*parsed)->e164);
-    c.phone_masked = (*parsed)->masked;
-  }
-  c.notice_id = req.notice_id();
-  c.channel = req.channel();
-  c.evidence_ref = req.evidence_ref();
-  c.collected_at = ToMicros(req.collected_at());
-  c.expires_at = req.has_expires_at() ? ToMicros(req.expires_at()) : 0;
-  c.collected_by = req.collected_by();
-  c.recorded_at = now;
-  return c;
+  return ToNewConsent(req, config, pseudonymizer, now);
 }
 
 // The consents of customers [start, end).

@@ -15,6 +15,7 @@
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
 #include "daemon/policy/validate.h"
+#include "daemon/server/new_consent.h"
 #include "daemon/store/sqlite.h"
 #include "daemon/store/sqlite_store.h"
 
@@ -49,29 +50,7 @@ absl::StatusOr<NewConsent> BuildConsent(uint64_t i, const ConfigIndex& config,
   req.set_evidence_ref("gkbench-seed");
   *req.mutable_collected_at() = FromMicros(kCollectedAt);
   req.set_collected_by("gkbench");
-  auto phone = policy::ValidateRecordConsent(req, config, now);
-  if (!phone.ok()) return phone.status();
-
-  NewConsent c;
-  c.consent_id = NewId("cns_");
-  c.request_id = req.request_id();
-  std::string bytes;
-  req.SerializeToString(&bytes);
-  c.fingerprint = pseudonymizer.Mac(StrCat("RecordConsent", "\n", bytes));
-  c.customer_id = req.customer_id();
-  c.purpose = req.purpose();
-  c.company_id = req.company_id();
-  if (phone->has_value()) {
-    c.phone_pseudonym = pseudonymizer.Pseudonym((*phone)->e164);
-    c.phone_masked = (*phone)->masked;
-  }
-  c.notice_id = req.notice_id();
-  c.channel = req.channel();
-  c.evidence_ref = req.evidence_ref();
-  c.collected_at = kCollectedAt;
-  c.collected_by = req.collected_by();
-  c.recorded_at = now;
-  return c;
+  return ToNewConsent(req, config, pseudonymizer, now);
 }
 
 // An APPROVED campaign of `kind` by gkbench whose window covers the next
