@@ -187,5 +187,26 @@ TEST(ConfigTest, CallingRulesAreCheckedNamingTheKey) {
   EXPECT_EQ(ok->disclosure_profiles().tokushoho_size(), 4);
 }
 
+TEST(ConfigTest, RetentionPeriodsHaveDefaultsAndTheLawsMinimum) {
+  auto cfg = LoadConfigText(Base(), "t.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->retention().decisions(), "P1Y");
+  EXPECT_EQ(cfg->retention().provision_records(), "P3Y");
+  EXPECT_EQ(cfg->retention().withdrawn_consents(), "P3Y");
+  EXPECT_EQ(cfg->retention().disclosure_reports(), "P3Y");
+  EXPECT_EQ(cfg->audit_checkpoints().interval_seconds(), 60u);
+  EXPECT_EQ(Load(Base() + "retention: {provision_records: P2Y}\n").message(),
+            "retention.provision_records: must be at least P3Y (APPI Art. 30: "
+            "records of provision are kept three years)");
+  EXPECT_EQ(Load(Base() + "retention: {decisions: 1 year}\n").message(),
+            "retention.decisions: \"1 year\" is not an ISO 8601 duration "
+            "such as P1Y, P3Y, P90D");
+  EXPECT_TRUE(Load(Base() + "retention: {provision_records: P5Y}\n").ok());
+  EXPECT_EQ(
+      Load(Base() + "audit_checkpoints: {interval_seconds: 7200}\n").message(),
+      "audit_checkpoints.interval_seconds: must be at most 3600 (a "
+      "checkpoint at least hourly)");
+}
+
 }  // namespace
 }  // namespace gatekeeper

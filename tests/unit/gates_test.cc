@@ -200,12 +200,27 @@ TEST(PlanReloadTest, RestartOnlyKeysAreRefusedByName) {
   const ConfigSnapshot current(*std::move(cfg), "abc", 1);
   std::string moved = StrCat(testing::kTestConfigYaml, "data_dir: \"/y\"\n");
   moved += "http: {listen: \"127.0.0.1:9464\"}\nmax_batch: 64\n";
+  moved += "audit_checkpoints: {interval_seconds: 5}\n";
   auto plan = PlanReload(current, moved, "t.yaml");
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(plan.status().message(),
-            "t.yaml: data_dir, max_batch, http cannot change while the daemon "
-            "runs; restart it to apply them (nothing was reloaded)");
+            "t.yaml: data_dir, max_batch, http, audit_checkpoints cannot "
+            "change while the daemon runs; restart it to apply them (nothing "
+            "was reloaded)");
+}
+
+TEST(PlanReloadTest, RetentionChangesWithAReload) {
+  const std::string base =
+      StrCat(testing::kTestConfigYaml, "data_dir: \"/x\"\n");
+  auto cfg = LoadConfigText(base, "t.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const ConfigSnapshot current(*std::move(cfg), "abc", 1);
+  auto plan =
+      PlanReload(current, base + "retention: {decisions: P2Y}\n", "t.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->changed, std::vector<std::string>{"retention"});
+  EXPECT_EQ(plan->next->config().retention().decisions(), "P2Y");
 }
 
 TEST(PlanReloadTest, ABadFileIsRefusedWithItsLine) {
