@@ -1,7 +1,10 @@
 #include "daemon/store/consent_records.h"
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <span>
+#include <thread>
 
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
@@ -383,7 +386,7 @@ class RowBatch {
 
 absl::Status LoadConsentIndex(sqlite::Connection& db, ConsentIndex& index) {
   {
-    // Consents are never deleted: the largest rowid is their number.
+    // The largest rowid bounds the number of consents (purges remove some).
     ASSIGN_OR_RETURN(sqlite::Stmt n,
                      db.Prepare("SELECT max(rowid) FROM consents"));
     ASSIGN_OR_RETURN(bool row, n.Step());
@@ -394,18 +397,67 @@ absl::Status LoadConsentIndex(sqlite::Connection& db, ConsentIndex& index) {
       db.Prepare("SELECT consent_id, customer_id, phone_hmac, "
                  "collected_at, expires_at, state, purpose, company_id, "
                  "phone_masked FROM consents"));
-  RowBatch batch;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    batch.Add(s);
-    if (batch.full()) {
-      index.Load(batch.Rows());
-      batch.Clear();
+  // Two cores: this thread reads the table a batch ahead while another adds
+  // the batch before it to the index (the index is touched by that thread
+  // only, one batch at a time, in table order).
+  RowBatch batches[2];
+  std::mutex mu;
+  std::condition_variable cv;
+  int ready = -1;     // the batch handed over, -1: none; guarded by mu
+  bool done = false;  // no more batches; guarded by mu
+  std::thread loader([&] {
+    for (;;) {
+      int b;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return ready >= 0 || done; });
+        if (ready < 0) return;
+        b = ready;
+      }
+      index.Load(batches[b].Rows());
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ready = -1;
+      }
+      cv.notify_all();
+    }
+  });
+  // Hands batch b to the loader once it has taken the one before.
+  auto hand_over = [&](int b) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return ready < 0; });
+    ready = b;
+    cv.notify_all();
+  };
+  absl::Status status;
+  int filling = 0;
+  for (;;) {
+    auto row = s.Step();
+    if (!row.ok()) {
+      status = row.status();
+      break;
+    }
+    if (!*row) break;
+    batches[filling].Add(s);
+    if (batches[filling].full()) {
+      hand_over(filling);
+      filling = 1 - filling;
+      // The loader has taken the batch two back: refill its buffer.
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return ready != filling; });
+      lock.unlock();
+      batches[filling].Clear();
     }
   }
-  index.Load(batch.Rows());
-  return absl::OkStatus();
+  if (status.ok()) hand_over(filling);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return ready < 0; });
+    done = true;
+  }
+  cv.notify_all();
+  loader.join();
+  return status;
 }
 
 }  // namespace gatekeeper
