@@ -52,6 +52,7 @@ class RetentionTest : public ::testing::Test {
 
   void Withdraw(const std::string& customer) {
     Withdrawal w;
+    w.request.set_request_id("wreq-" + customer);
     w.request.set_customer_id(customer);
     w.request.set_channel(v1::CONSENT_CHANNEL_COUNTER);
     w.fingerprint = "fpw-" + customer;
@@ -175,6 +176,12 @@ TEST_F(RetentionTest, OldDecisionsArePurgedAndTheLogVerifiesAcrossAReopen) {
   EXPECT_EQ(Count("SELECT count(*) FROM requests WHERE request_id = "
                   "'req-cns-1'"),
             0);
+  EXPECT_EQ(Count("SELECT count(*) FROM requests WHERE request_id = "
+                  "'wreq-C1'"),
+            0);
+  EXPECT_EQ(Count("SELECT count(*) FROM requests WHERE request_id = "
+                  "'req-cns-2'"),
+            1);  // a consent in force keeps its record
   auto listed = store_->ListConsents("C1", true);
   ASSERT_TRUE(listed.ok());
   EXPECT_TRUE(listed->empty());

@@ -7,7 +7,9 @@
 #include <future>
 
 #include "daemon/common/crypto.h"
+#include "daemon/common/iso_duration.h"
 #include "daemon/common/strings.h"
+#include "daemon/store/retention_records.h"
 #include "daemon/store/sqlite_store.h"
 #include "daemon/store/write_context.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
@@ -195,6 +197,58 @@ TEST_F(StoreCallsTest, DisclosureReportIsIdempotentAndNeedsADecision) {
   EXPECT_EQ(again->audit_seq(), first->audit_seq());
   EXPECT_EQ(report(id, "b").status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(StoreCallsTest, ProvisionsAndDisclosureReportsGoAfterTheirPeriods) {
+  RecordTelemarketingConsent();  // seq 1
+  const std::string id = NewId("dec_");
+  ASSERT_TRUE(Append(AllowedDial(id), store_->StateVersion()).ok());  // 2
+  std::promise<absl::StatusOr<v1::DisclosureReport>> reported;
+  store_->ReportDisclosureAsync(  // seq 3
+      id, "fp",
+      [](const LoggedDecision& d) -> absl::StatusOr<v1::DisclosureReport> {
+        v1::DisclosureReport r;
+        r.set_decision_id(d.decision_id);
+        r.set_compliant(true);
+        return r;
+      },
+      [&](auto r) { reported.set_value(r); });
+  ASSERT_TRUE(reported.get_future().get().ok());
+  auto plan = [&] {
+    PurgePlan p;
+    const Micros now = clock_.Now();
+    p.decisions_before = now - *ParseIsoDuration("P1Y");
+    p.provision_records_before = now - *ParseIsoDuration("P3Y");
+    p.withdrawn_consents_before = now - *ParseIsoDuration("P3Y");
+    p.disclosure_reports_before = now - *ParseIsoDuration("P3Y");
+    p.cut_seq = store_->DurableHeadSeq();
+    return p;
+  };
+  // A year and more on: the ALLOWed dial's entry stays with its provision
+  // record, and the report stays.
+  clock_.Advance(400 * kDay);
+  ASSERT_TRUE(store_->LogEvent({"test.tick", "test", "", "{}"}).ok());
+  auto r = store_->Purge(plan(), false, "dba");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->counts.audit_entries(), 0u);
+  // Three years after the provision and the report, both go.
+  clock_.Advance(3 * 366 * kDay);
+  ASSERT_TRUE(store_->LogEvent({"test.tick", "test", "", "{}"}).ok());
+  r = store_->Purge(plan(), false, "dba");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->counts.provision_records(), 1u);
+  EXPECT_EQ(r->counts.disclosure_reports(), 1u);
+  EXPECT_EQ(r->counts.audit_entries(), 2u);
+  auto records = store_->ProvisionsBySeq({2});
+  ASSERT_TRUE(records.ok());
+  EXPECT_TRUE(records->empty());
+  auto v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->detail;
+  Reopen();
+  v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->detail;
 }
 
 TEST_F(StoreCallsTest, StopRequestBlocksAndWithdrawsInOneTransaction) {
