@@ -264,6 +264,10 @@ uint8_t StateByte(v1::ConsentState s) {
   return v1::ConsentState_IsValid(s) ? static_cast<uint8_t>(s) : 0;
 }
 
+// The state byte of a consent retention purged: in no answer, in no count
+// (not a ConsentState), its memory reclaimed at the next start.
+constexpr uint8_t kPurged = 7;
+
 }  // namespace
 
 class ConsentIndex::Tables {
@@ -277,8 +281,8 @@ class ConsentIndex::Tables {
   // Adds a consent, or replaces the customer's one with its id.
   void Add(const Row& row);
   // Sets the state of the customer's consent with the id, if any.
-  void SetState(std::string_view customer_id, std::string_view consent_id,
-                v1::ConsentState state);
+  void SetStateByte(std::string_view customer_id, std::string_view consent_id,
+                    uint8_t state);
   // Brings the parts of the hash tables that adding the row reads into the
   // cache: at 10 million consents, each lookup is otherwise a cache miss.
   void Prefetch(std::string_view customer_id,
@@ -496,16 +500,16 @@ uint32_t ConsentIndex::Tables::AddPhone(std::string_view key,
   return index;
 }
 
-void ConsentIndex::Tables::SetState(std::string_view customer_id,
-                                    std::string_view consent_id,
-                                    v1::ConsentState state) {
+void ConsentIndex::Tables::SetStateByte(std::string_view customer_id,
+                                        std::string_view consent_id,
+                                        uint8_t state) {
   const uint32_t customer = customers_.Find(customer_id);
   if (customer == kNone) return;
   const uint32_t i = FindConsent(customer, Id(consent_id), nullptr);
   if (i == kNone) return;
   Record& r = records_[i];
   --counts_[r.purpose][r.state];
-  r.state = StateByte(state);
+  r.state = state;
   ++counts_[r.purpose][r.state];
 }
 
@@ -571,7 +575,7 @@ void ConsentIndex::Tables::OfCustomer(std::string_view customer_id,
   if (customer == kNone) return;
   for (uint32_t i = Head(customer); i != kNone; i = records_[i].next) {
     const Record& r = records_[i];
-    if (r.purpose == purpose && r.company == company) {
+    if (r.purpose == purpose && r.company == company && r.state != kPurged) {
       out.push_back(Fact(r, customer_id));
     }
   }
@@ -589,7 +593,8 @@ void ConsentIndex::Tables::OfPhone(std::string_view phone_pseudonym,
     const std::string_view customer_id = customers_.Get(customer);
     for (uint32_t i = Head(customer); i != kNone; i = records_[i].next) {
       const Record& r = records_[i];
-      if (r.phone == phone && r.purpose == purpose && r.company == company) {
+      if (r.phone == phone && r.purpose == purpose && r.company == company &&
+          r.state != kPurged) {
         out.push_back(Fact(r, customer_id));
       }
     }
@@ -663,9 +668,12 @@ void ConsentIndex::Apply(std::vector<Change>& changes) {
       tables_->Prefetch(ahead.customer_id, ahead.phone_pseudonym);
     }
     const Change& c = changes[i];
-    if (c.only_state) {
-      tables_->SetState(c.entry.fact.customer_id, c.entry.fact.consent_id,
-                        c.entry.fact.state);
+    if (c.removed) {
+      tables_->SetStateByte(c.entry.fact.customer_id, c.entry.fact.consent_id,
+                            kPurged);
+    } else if (c.only_state) {
+      tables_->SetStateByte(c.entry.fact.customer_id, c.entry.fact.consent_id,
+                            StateByte(c.entry.fact.state));
     } else {
       tables_->Add(RowOf(c));
     }

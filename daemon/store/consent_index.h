@@ -49,10 +49,13 @@ class ConsentIndex {
     v1::Purpose purpose = v1::PURPOSE_UNSPECIFIED;
     std::string company_id;
   };
-  // A committed change: a new consent, or a new state of a known one.
+  // A committed change: a new consent, a new state of a known one, or its
+  // removal (retention purged it: in no answer from then on; its memory is
+  // reclaimed at the next start).
   struct Change {
-    Entry entry;      // entry.fact.consent_id and customer_id always set
-    bool only_state;  // true: set entry.fact.state on the existing consent
+    Entry entry;           // entry.fact.consent_id and customer_id always set
+    bool only_state;       // true: set entry.fact.state on the existing consent
+    bool removed = false;  // true: remove the existing consent
     std::string phone_masked = {};  // with a new consent's phone_pseudonym
   };
   // A consent as the consents table holds it, for Load (the views need

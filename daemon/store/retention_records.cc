@@ -65,7 +65,8 @@ absl::StatusOr<v1::PurgeCounts> DeletePurgeable(sqlite::Connection& db,
   RETURN_IF_ERROR(db.Exec(
       "CREATE TEMP TABLE IF NOT EXISTS purge_seqs(seq INTEGER PRIMARY KEY);"
       "CREATE TEMP TABLE IF NOT EXISTS purge_consents("
-      "  consent_id TEXT PRIMARY KEY, request_id TEXT NOT NULL);"
+      "  consent_id TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
+      "  customer_id TEXT NOT NULL, phone_hmac BLOB);"
       "DELETE FROM purge_seqs; DELETE FROM purge_consents;"));
   v1::PurgeCounts n;
   // Decisions past their retention: print and BLOCKed dial entries (an
@@ -95,8 +96,9 @@ absl::StatusOr<v1::PurgeCounts> DeletePurgeable(sqlite::Connection& db,
   ASSIGN_OR_RETURN(
       uint64_t consents,
       Run(db,
-          "INSERT INTO purge_consents SELECT c.consent_id, c.request_id FROM "
-          "consents c WHERE c.state = :state_withdrawn AND c.audit_seq <= :cut "
+          "INSERT INTO purge_consents SELECT c.consent_id, c.request_id, "
+          "c.customer_id, c.phone_hmac FROM consents c WHERE c.state = "
+          ":state_withdrawn AND c.audit_seq <= :cut "
           "AND (SELECT max(e.at) FROM consent_events e WHERE e.consent_id = "
           "c.consent_id) < :withdrawn AND (SELECT max(e.audit_seq) FROM "
           "consent_events e WHERE e.consent_id = c.consent_id) <= :cut "
@@ -146,6 +148,22 @@ absl::StatusOr<v1::PurgeCounts> DeletePurgeable(sqlite::Connection& db,
           plan));
   n.set_audit_entries(entries);
   return n;
+}
+
+absl::Status ScanPurgedConsents(
+    sqlite::Connection& db,
+    const std::function<void(std::string_view consent_id,
+                             std::string_view customer_id,
+                             std::string_view phone_pseudonym)>& fn) {
+  ASSIGN_OR_RETURN(sqlite::Stmt s,
+                   db.Prepare("SELECT consent_id, customer_id, phone_hmac FROM "
+                              "temp.purge_consents"));
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    fn(s.TextView(0), s.TextView(1), s.IsNull(2) ? "" : s.TextView(2));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<KeptDigest> DigestKept(sqlite::Connection& db,

@@ -8,8 +8,10 @@
 #define GATEKEEPER_DAEMON_STORE_RETENTION_RECORDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "daemon/common/clock.h"
@@ -45,6 +47,13 @@ absl::Status WriteAuditCut(sqlite::Connection& db, const AuditCut& cut);
 // counts; the caller logs them.
 absl::StatusOr<v1::PurgeCounts> DeletePurgeable(sqlite::Connection& db,
                                                 const PurgePlan& plan);
+
+// The consents the last DeletePurgeable removed (in the same transaction).
+absl::Status ScanPurgedConsents(
+    sqlite::Connection& db,
+    const std::function<void(std::string_view consent_id,
+                             std::string_view customer_id,
+                             std::string_view phone_pseudonym)>& fn);
 
 // The kept entries up to cut_seq: their count and the digest
 // (PurgePayload.kept_sha256), raw.

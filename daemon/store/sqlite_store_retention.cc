@@ -38,6 +38,19 @@ absl::StatusOr<Store::PurgeResult> SqliteStore::Purge(
           StrCat("audit entry ", p.cut_seq, " is missing: cannot cut there"));
     }
     ASSIGN_OR_RETURN(out.counts, DeletePurgeable(w.db(), p));
+    // The purged consents leave the in-memory index once this commits.
+    RETURN_IF_ERROR(ScanPurgedConsents(
+        w.db(), [&](std::string_view consent_id, std::string_view customer_id,
+                    std::string_view phone) {
+          ConsentIndex::Change change{{}, /*only_state=*/true};
+          change.entry.fact.consent_id = std::string(consent_id);
+          change.entry.fact.customer_id = std::string(customer_id);
+          change.entry.fact.phone_pseudonym = std::string(phone);
+          change.removed = true;
+          w.pending().consents.push_back(std::move(change));
+          w.Touch(CustomerKey(customer_id));
+          if (!phone.empty()) w.Touch(PhoneKey(phone));
+        }));
     if (dry_run) {
       rolled_back = true;
       return absl::CancelledError("dry run: rolled back");

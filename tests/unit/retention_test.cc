@@ -185,6 +185,16 @@ TEST_F(RetentionTest, OldDecisionsArePurgedAndTheLogVerifiesAcrossAReopen) {
   auto listed = store_->ListConsents("C1", true);
   ASSERT_TRUE(listed.ok());
   EXPECT_TRUE(listed->empty());
+  // Checks no longer see it either (NO_CONSENT rather than WITHDRAWN), as
+  // after a restart.
+  auto facts =
+      store_->ConsentsOfCustomer("C1", v1::PURPOSE_AD_INSERT, "hikari-net");
+  ASSERT_TRUE(facts.ok());
+  EXPECT_TRUE(facts->empty());
+  const auto counts = store_->ConsentCounts();
+  const auto withdrawn = counts.find({"AD_INSERT", "WITHDRAWN"});
+  ASSERT_NE(withdrawn, counts.end());
+  EXPECT_EQ(withdrawn->second, 0u);
   EXPECT_TRUE(Verify().ok);
   Reopen();
   v = Verify();
