@@ -129,6 +129,11 @@ int main(int argc, char** argv) {
   // shutdown work runs here, not in a signal handler.
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  // SIGUSR1: logrotate moved the event log away. SIGHUP (systemctl reload):
+  // the config file is read again; a bad one changes nothing. Caught before
+  // the port opens: a signal sent as soon as the daemon listens waits here
+  // for the loop instead of killing the process.
+  boost::asio::signal_set reopen(io, SIGUSR1, SIGHUP);
 
   auto daemon = gatekeeper::Daemon::Start(
       *std::move(config), gatekeeper::SystemClock::Get(), config_sha256);
@@ -151,9 +156,6 @@ int main(int argc, char** argv) {
                    : ", http on " + (*daemon)->http_address(),
                config_path, config_sha256);
 
-  // SIGUSR1: logrotate moved the event log away. SIGHUP (systemctl reload):
-  // the config file is read again; a bad one changes nothing.
-  boost::asio::signal_set reopen(io, SIGUSR1, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_reopen =
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;

@@ -187,6 +187,18 @@ TEST_F(ReloadTest, RestartOnlyKeysAreRefusedByName) {
   EXPECT_EQ(CheckInsert("C-1001", "none").verdict(), v1::VERDICT_BLOCK);
 }
 
+// A reload or log-rotation signal sent the moment the daemon listens (as a
+// deploy script might) is handled, never the default action that ends the
+// process: both signals are caught before the port opens.
+TEST_F(ReloadTest, ASignalAsSoonAsTheDaemonListensIsHandled) {
+  for (int i = 0; i < 30; ++i) {
+    Restart();
+    ASSERT_EQ(::kill(daemon_->pid(), SIGUSR1), 0);
+    ASSERT_TRUE(Hup()) << i << ": " << daemon_->Stderr();
+    ASSERT_EQ(CheckInsert("C-1001", "none").verdict(), v1::VERDICT_BLOCK) << i;
+  }
+}
+
 // Dialers run while the config flips between A and B twenty times: every
 // answer is whole (seller and statement from the same file), none fails,
 // both are seen, and each reload is in the log with its file's hash.
