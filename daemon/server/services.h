@@ -133,9 +133,11 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status ProveConsistency(grpc::ServerContext*,
                                 const v1::ProveConsistencyRequest* req,
                                 v1::ProveConsistencyResponse* resp) override;
-  // Ends every WatchAudit (UNAVAILABLE; one blocked on a reader that does
-  // not read is cancelled): the daemon is stopping.
+  // Ends every WatchAudit: the daemon is stopping. Each stream ends itself
+  // with UNAVAILABLE naming where to resume; one still blocked in a Write
+  // after kStopWait (a reader that does not read) is cancelled.
   void StopWatchers();
+  static constexpr std::chrono::milliseconds kStopWait{1000};
 
   // A WatchAudit stream, as the watchdog sees it.
   struct Watcher {
@@ -162,9 +164,10 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   std::atomic<bool> stopping_{false};
   std::atomic<int> watchers_{0};
   std::mutex watch_mu_;
-  std::condition_variable watch_cv_;  // wakes the watchdog to stop
-  std::set<Watcher*> active_;         // guarded by watch_mu_
-  bool watchdog_stop_ = false;        // guarded by watch_mu_
+  // Wakes the watchdog to stop, and StopWatchers when a stream leaves.
+  std::condition_variable watch_cv_;
+  std::set<Watcher*> active_;   // guarded by watch_mu_
+  bool watchdog_stop_ = false;  // guarded by watch_mu_
   std::thread watchdog_;
 };
 

@@ -63,7 +63,11 @@ AuditServiceImpl::~AuditServiceImpl() {
 
 void AuditServiceImpl::StopWatchers() {
   stopping_.store(true);
-  std::lock_guard<std::mutex> lock(watch_mu_);
+  std::unique_lock<std::mutex> lock(watch_mu_);
+  // Cancelling at once would race a Write that is just ending and lose the
+  // UNAVAILABLE that tells the consumer where to resume: streams between
+  // writes see stopping_ within one wait and end themselves.
+  watch_cv_.wait_for(lock, kStopWait, [this] { return active_.empty(); });
   for (Watcher* w : active_) {
     if (w->writing_since.load() != 0) w->ctx->TryCancel();
   }
@@ -135,8 +139,11 @@ grpc::Status AuditServiceImpl::WatchAudit(
     AuditServiceImpl& s;
     Watcher* w;
     ~Unregister() {
-      std::lock_guard<std::mutex> lock(s.watch_mu_);
-      s.active_.erase(w);
+      {
+        std::lock_guard<std::mutex> lock(s.watch_mu_);
+        s.active_.erase(w);
+      }
+      s.watch_cv_.notify_all();
     }
   } unregister{*this, &me};
   std::vector<v1::AuditEntry> chunk;
@@ -168,6 +175,11 @@ grpc::Status AuditServiceImpl::WatchAudit(
         });
     if (!s.ok()) return ToGrpcStatus(s);
     for (const v1::AuditEntry& e : chunk) {
+      if (stopping_.load()) {
+        return ToGrpcStatus(absl::UnavailableError(
+            StrCat("the daemon is stopping; watch again with after_seq=",
+                   e.seq() - 1)));
+      }
       // Checked before each write: a slow reader's writes wait on flow
       // control while the log moves on.
       const uint64_t now_head = feed_.Head();

@@ -165,11 +165,17 @@ TEST_F(WatchAuditTest, AStoppingDaemonEndsTheWatchAndDoesNotWaitForIt) {
   std::thread stop([&] { EXPECT_EQ(daemon_->Stop(SIGTERM), 0); });
   EXPECT_FALSE(watch->Read(&e));
   const grpc::Status s = watch->Finish();
+  // The stream ends at once with where to resume; the daemon's own exit may
+  // then wait up to its 5 s grace for this test's idle channel to close.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
   stop.join();
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << s.error_message() << "\n"
+      << daemon_->Stderr();
   EXPECT_NE(s.error_message().find("after_seq=1"), std::string::npos)
       << s.error_message();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8))
+      << daemon_->Stderr();
 }
 
 }  // namespace
