@@ -33,15 +33,14 @@ std::chrono::system_clock::time_point CallDeadline() {
 class CheckInsertOp final : public Op {
  public:
   CheckInsertOp(Channels channels, std::string campaign, uint64_t consents)
-      : campaign_(std::move(campaign)),
-        choices_((consents + 1) / 2) {  // even indices below `consents`
+      : campaign_(std::move(campaign)), choices_(InsertIndices(consents)) {
     for (auto& ch : channels) stubs_.push_back(v1::InsertGate::NewStub(ch));
   }
   const std::string& name() const override { return name_; }
   bool is_check() const override { return true; }
   void Start(size_t channel, uint64_t r, Done done) override {
     auto* call = new Call;
-    call->req = InsertRequest(campaign_, 2 * (r % choices_));
+    call->req = InsertRequest(campaign_, InsertIndex(r % choices_));
     call->ctx.set_deadline(CallDeadline());
     stubs_[channel % stubs_.size()]->async()->CheckInsert(
         &call->ctx, &call->req, &call->resp,
@@ -68,15 +67,14 @@ class CheckInsertOp final : public Op {
 class CheckDialOp final : public Op {
  public:
   CheckDialOp(Channels channels, std::string campaign, uint64_t consents)
-      : campaign_(std::move(campaign)),
-        choices_(consents / 2) {  // odd indices below `consents`
+      : campaign_(std::move(campaign)), choices_(DialIndices(consents)) {
     for (auto& ch : channels) stubs_.push_back(v1::DialGate::NewStub(ch));
   }
   const std::string& name() const override { return name_; }
   bool is_check() const override { return true; }
   void Start(size_t channel, uint64_t r, Done done) override {
     auto* call = new Call;
-    call->req = DialRequest(campaign_, 2 * (r % choices_) + 1);
+    call->req = DialRequest(campaign_, DialIndex(r % choices_));
     call->ctx.set_deadline(CallDeadline());
     stubs_[channel % stubs_.size()]->async()->CheckDial(
         &call->ctx, &call->req, &call->resp,

@@ -15,6 +15,7 @@
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
 #include "daemon/policy/validate.h"
+#include "daemon/server/fingerprint.h"
 #include "daemon/server/new_consent.h"
 #include "daemon/store/sqlite.h"
 #include "daemon/store/sqlite_store.h"
@@ -24,10 +25,15 @@ namespace {
 
 constexpr uint64_t kBatch = 10000;
 constexpr uint64_t kMaxConsents = 90'000'000;  // distinct 090 numbers
-constexpr int kLayoutVersion = 1;
+constexpr int kLayoutVersion = 2;
 // 2026-04-01T00:00:00Z: fixed, so a re-run computes the same fingerprints and
 // an interrupted seed resumes (ImportConsents skips known request_ids).
 constexpr Micros kCollectedAt = 1775001600LL * 1'000'000;
+// 2026-07-01T00:00:00Z: the expiry of the expired groups.
+constexpr Micros kExpiredAt = 1782864000LL * 1'000'000;
+
+bool WithdrawnGroup(uint64_t i) { return i / 3 % 10 == 7; }
+bool ExpiredGroup(uint64_t i) { return i / 3 % 10 == 8; }
 constexpr char kCreator[] = "gkbench-creator";
 constexpr char kApprover[] = "gkbench-approver";
 
@@ -38,10 +44,10 @@ constexpr SeedMarker kMarker{"gkbench-seed.txt", kLayoutVersion, "consents"};
 absl::StatusOr<NewConsent> BuildConsent(uint64_t i, const ConfigIndex& config,
                                         const Pseudonymizer& pseudonymizer,
                                         Micros now) {
-  const bool dial = (i % 2) == 1;
+  const bool dial = i % 3 == 1;
   v1::RecordConsentRequest req;
   req.set_request_id(StrCat("gkbench-seed-", i));
-  req.set_customer_id(CustomerId(i));
+  req.set_customer_id(CustomerId(dial ? i - 1 : i));
   req.set_purpose(dial ? v1::PURPOSE_TELEMARKETING : v1::PURPOSE_AD_INSERT);
   req.set_company_id(kCompany);
   if (dial) req.set_phone_number(Phone(i));
@@ -49,8 +55,57 @@ absl::StatusOr<NewConsent> BuildConsent(uint64_t i, const ConfigIndex& config,
   req.set_channel(v1::CONSENT_CHANNEL_IMPORT);
   req.set_evidence_ref("gkbench-seed");
   *req.mutable_collected_at() = FromMicros(kCollectedAt);
+  if (ExpiredGroup(i)) *req.mutable_expires_at() = FromMicros(kExpiredAt);
   req.set_collected_by("gkbench");
   return ToNewConsent(req, config, pseudonymizer, now);
+}
+
+// Withdraws consent i of a withdrawn group (its customer's consents of its
+// purpose), as the daemon's WithdrawConsent would.
+absl::Status Withdraw(uint64_t i, SqliteStore& store,
+                      const Pseudonymizer& pseudonymizer, Micros now) {
+  const bool dial = i % 3 == 1;
+  v1::WithdrawConsentRequest req;
+  req.set_request_id(StrCat("gkbench-withdraw-", i));
+  req.set_customer_id(CustomerId(dial ? i - 1 : i));
+  req.set_purpose(dial ? v1::PURPOSE_TELEMARKETING : v1::PURPOSE_AD_INSERT);
+  req.set_company_id(kCompany);
+  req.set_channel(v1::CONSENT_CHANNEL_RECORDED_CALL);
+  req.set_evidence_ref("gkbench-seed");
+  req.set_reason("gkbench: the customer said no");
+  req.set_requested_by("gkbench");
+  Withdrawal w{req, Fingerprint(pseudonymizer, "WithdrawConsent", req), now};
+  return store.WithdrawConsent(w).status();
+}
+
+// Withdraws the withdrawn groups' consents among [from, to), from four
+// threads so that the store's group commit takes them many to a commit.
+absl::Status WithdrawGroups(uint64_t from, uint64_t to, SqliteStore& store,
+                            const Pseudonymizer& pseudonymizer) {
+  std::vector<uint64_t> todo;
+  for (uint64_t g = from / 3; 3 * g < to; ++g) {
+    if (!WithdrawnGroup(3 * g)) continue;
+    for (uint64_t i : {3 * g + 1, 3 * g + 2}) {
+      if (i >= from && i < to) todo.push_back(i);
+    }
+  }
+  constexpr int kThreads = 4;
+  std::vector<std::future<absl::Status>> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.push_back(std::async(std::launch::async, [&, t] {
+      const Micros now = SystemClock::Get().Now();
+      for (size_t k = t; k < todo.size(); k += kThreads) {
+        if (absl::Status s = Withdraw(todo[k], store, pseudonymizer, now);
+            !s.ok()) {
+          return s;
+        }
+      }
+      return absl::OkStatus();
+    }));
+  }
+  absl::Status out;
+  for (auto& w : workers) out.Update(w.get());
+  return out;
 }
 
 // An APPROVED campaign of `kind` by gkbench whose window covers the next
@@ -122,6 +177,15 @@ std::string CustomerId(uint64_t i) {
   return buf;
 }
 
+uint64_t InsertIndex(uint64_t k) { return 3 * (k / 2) + 2 * (k % 2); }
+uint64_t DialIndex(uint64_t k) { return 3 * k + 1; }
+uint64_t InsertIndices(uint64_t consents) {
+  return 2 * (consents / 3) + (consents % 3 >= 1 ? 1 : 0);
+}
+uint64_t DialIndices(uint64_t consents) {
+  return consents / 3 + (consents % 3 >= 2 ? 1 : 0);
+}
+
 std::string Phone(uint64_t i) {
   // 090 + [1-9]xxx xxxx: the third digit of a 090 subscriber number is never 0.
   const uint64_t d = 10'000'000 + (i % kMaxConsents);
@@ -145,6 +209,12 @@ absl::StatusOr<SeedResult> Seed(const std::filesystem::path& dir,
   const bool db_exists = std::filesystem::exists(db, ec);
   // A marker without its database describes nothing.
   const uint64_t marked = db_exists ? kMarker.Read(dir) : 0;
+  if (db_exists && marked == 0 &&
+      std::filesystem::exists(dir / kMarker.file, ec)) {
+    return absl::FailedPreconditionError(
+        StrCat(db.string(), " was seeded with another layout of consents; ",
+               "seed a new --data-dir"));
+  }
   const uint64_t from = marked;
   out.layout_consents = std::max(marked, consents);
 
@@ -214,6 +284,11 @@ absl::StatusOr<SeedResult> Seed(const std::filesystem::path& dir,
     }
     if (inflight.valid()) {
       if (absl::Status s = inflight.get(); !s.ok()) return s;
+    }
+    log << "withdrawing the withdrawn groups' consents ...\n" << std::flush;
+    if (absl::Status s = WithdrawGroups(from, consents, **store, *key);
+        !s.ok()) {
+      return s;
     }
     out.seconds = SecondsSince(t0);
     out.imported = consents - from;
