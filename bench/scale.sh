@@ -50,7 +50,8 @@ chmod +x "$TMP/gatekeeperd"
 evict() {  # drops the database's files from the page cache
   python3 - "$1" <<'PY'
 import glob, os, sys
-for p in glob.glob(os.path.join(sys.argv[1], "gatekeeper.db*")):
+for p in glob.glob(os.path.join(sys.argv[1], "gatekeeper.db*")) + glob.glob(
+        os.path.join(sys.argv[1], "consent_index.snapshot")):
     fd = os.open(p, os.O_RDONLY)
     os.fsync(fd)
     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)

@@ -146,6 +146,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   so.path = (dir / "gatekeeper.db").string();
   so.clock = &clock;
   so.max_batch = cfg.max_batch();
+  so.index_snapshot = (dir / "consent_index.snapshot").string();
   // A store that refuses writes cannot decide: tell health checkers.
   State* raw = st.get();
   so.on_refusing_writes = [raw](const absl::Status&) {

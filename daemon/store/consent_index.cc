@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
+#include "daemon/store/index_snapshot.h"
 
 namespace gatekeeper {
 namespace {
@@ -75,6 +76,28 @@ class ChunkedVector {
     return chunks_.size() * kChunk * sizeof(T) +
            chunks_.capacity() * sizeof(chunks_[0]);
   }
+  void Save(SnapshotWriter& w) const {
+    w.U64(size_);
+    for (uint32_t done = 0; done < size_; done += kChunk) {
+      w.Bytes(chunks_[done >> kBits].get(),
+              std::min(kChunk, size_ - done) * sizeof(T));
+    }
+  }
+  // Into an empty vector.
+  bool Restore(SnapshotReader& r) {
+    uint64_t n = 0;
+    if (!r.U64(&n) || n >= kNone) return false;
+    Reserve(static_cast<size_t>(n));
+    for (uint64_t done = 0; done < n; done += kChunk) {
+      chunks_.push_back(std::make_unique_for_overwrite<T[]>(kChunk));
+      if (!r.Bytes(chunks_.back().get(),
+                   std::min<uint64_t>(kChunk, n - done) * sizeof(T))) {
+        return false;
+      }
+    }
+    size_ = static_cast<uint32_t>(n);
+    return true;
+  }
 
  private:
   std::vector<std::unique_ptr<T[]>> chunks_;
@@ -109,6 +132,42 @@ class StringArena {
     return allocated_ + chunks_.capacity() * sizeof(chunks_[0]) +
            owned_.capacity() * sizeof(owned_[0]);
   }
+  // Every chunk whole but the last, which is written up to its first free
+  // unit (the unused tails of earlier ones are zeroed when left).
+  void Save(SnapshotWriter& w) const {
+    w.U64(next_);
+    w.U64(chunks_.size());
+    for (size_t i = 0; i < chunks_.size(); ++i) {
+      const uint64_t start = i * kUnitsPerChunk;
+      const uint64_t used =
+          std::min<uint64_t>(kUnitsPerChunk, next_ > start ? next_ - start : 0);
+      w.Bytes(chunks_[i], used * kUnit);
+    }
+  }
+  // Into an empty arena: all chunks in one allocation.
+  bool Restore(SnapshotReader& r) {
+    uint64_t next = 0, chunks = 0;
+    if (!r.U64(&next) || !r.U64(&chunks) ||
+        chunks > (uint64_t{kNoHandle} + kUnitsPerChunk) / kUnitsPerChunk ||
+        next > chunks * kUnitsPerChunk) {
+      return false;
+    }
+    if (chunks == 0) return true;
+    const size_t bytes = static_cast<size_t>(chunks) << kChunkBits;
+    owned_.push_back(std::make_unique_for_overwrite<uint8_t[]>(bytes));
+    allocated_ = bytes;
+    for (uint64_t i = 0; i < chunks; ++i) {
+      chunks_.push_back(owned_.back().get() + (i << kChunkBits));
+    }
+    for (uint64_t i = 0; i < chunks; ++i) {
+      const uint64_t start = i * kUnitsPerChunk;
+      const uint64_t used =
+          std::min<uint64_t>(kUnitsPerChunk, next > start ? next - start : 0);
+      if (!r.Bytes(chunks_[i], used * kUnit)) return false;
+    }
+    next_ = next;
+    return true;
+  }
 
  private:
   static constexpr int kChunkBits = 20;
@@ -140,7 +199,9 @@ uint32_t StringArena::Add(std::string_view s, const char* what) {
   const uint64_t units = (prefix_ + size_bytes + s.size() + kUnit - 1) / kUnit;
   const uint64_t end = chunks_.size() * kUnitsPerChunk;
   if (next_ + units > end) {
-    // The rest of the current chunk stays unused.
+    // The rest of the current chunk stays unused (zeroed: a snapshot holds
+    // it).
+    if (next_ < end) std::memset(At(next_), 0, (end - next_) * kUnit);
     const uint64_t n =
         std::max<uint64_t>(1, (units + kUnitsPerChunk - 1) / kUnitsPerChunk);
     if (end + n * kUnitsPerChunk > kNoHandle) TooMany(what);
@@ -191,6 +252,27 @@ class StringSet {
   void Reserve(size_t n) { set_.reserve(n); }
   size_t AllocatedBytes() const {
     return arena_.AllocatedBytes() + set_.capacity() * (sizeof(uint32_t) + 1);
+  }
+  // The arena and the handles in it, in arena order (so that Restore reads
+  // the arena front to back as it hashes them).
+  void Save(SnapshotWriter& w) const {
+    arena_.Save(w);
+    std::vector<uint32_t> handles(set_.begin(), set_.end());
+    std::sort(handles.begin(), handles.end());
+    w.U64(handles.size());
+    w.Bytes(handles.data(), handles.size() * sizeof(uint32_t));
+  }
+  // Into an empty set.
+  bool Restore(SnapshotReader& r) {
+    uint64_t n = 0;
+    if (!arena_.Restore(r) || !r.U64(&n) || n >= kNone) return false;
+    std::vector<uint32_t> handles(static_cast<size_t>(n));
+    if (!r.Bytes(handles.data(), handles.size() * sizeof(uint32_t))) {
+      return false;
+    }
+    set_.reserve(handles.size());
+    for (uint32_t h : handles) set_.insert(h);
+    return true;
   }
 
  private:
@@ -300,6 +382,9 @@ class ConsentIndex::Tables {
       std::string_view phone_pseudonym) const;
   size_t size() const { return records_.size(); }
   size_t AllocatedBytes() const;
+  void Save(SnapshotWriter& w) const;
+  // Into empty tables; false when the snapshot is malformed.
+  bool Restore(SnapshotReader& r);
   // Consents by purpose and state byte.
   uint64_t count(int purpose, int state) const {
     return counts_[purpose & 7][state & 7];
@@ -618,6 +703,58 @@ std::optional<std::string> ConsentIndex::Tables::MaskOfPhone(
   return std::string(masks_.Get(masked));
 }
 
+void ConsentIndex::Tables::Save(SnapshotWriter& w) const {
+  records_.Save(w);
+  customers_.Save(w);
+  w.U64(companies_.size());
+  for (const std::string& c : companies_) w.String(c);
+  phones_.Save(w);
+  masks_.Save(w);
+  w.U64(phone_customers_.size());
+  for (const std::vector<uint32_t>& list : phone_customers_) {
+    w.U64(list.size());
+    w.Bytes(list.data(), list.size() * sizeof(uint32_t));
+  }
+  other_strings_.Save(w);
+  w.Bytes(counts_, sizeof counts_);
+}
+
+bool ConsentIndex::Tables::Restore(SnapshotReader& r) {
+  uint64_t n = 0;
+  if (!records_.Restore(r) || !customers_.Restore(r) || !r.U64(&n) ||
+      n > kMaxCompanies) {
+    return false;
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string c;
+    if (!r.String(&c, size_t{1} << 20)) return false;
+    InternCompany(c);
+  }
+  if (companies_.size() != n || !phones_.Restore(r) || !masks_.Restore(r) ||
+      !r.U64(&n) || n >= kNoHandle) {
+    return false;
+  }
+  phone_customers_.resize(static_cast<size_t>(n));
+  for (std::vector<uint32_t>& list : phone_customers_) {
+    if (!r.U64(&n) || n >= kNone) return false;
+    list.resize(static_cast<size_t>(n));
+    if (!r.Bytes(list.data(), list.size() * sizeof(uint32_t))) return false;
+  }
+  if (!other_strings_.Restore(r) || !r.Bytes(counts_, sizeof counts_)) {
+    return false;
+  }
+  // The number tables are rebuilt from the numbers.
+  phone_set_.reserve(phones_.size());
+  for (uint32_t i = 0; i < phones_.size(); ++i) {
+    if ((phones_[i].masked & kFlag) == 0) {
+      phone_set_.insert(i);
+    } else {
+      other_phones_.emplace(PhoneKey(i), i);
+    }
+  }
+  return true;
+}
+
 size_t ConsentIndex::Tables::AllocatedBytes() const {
   size_t bytes = records_.AllocatedBytes() + customers_.AllocatedBytes() +
                  phones_.AllocatedBytes() + masks_.AllocatedBytes() +
@@ -636,7 +773,8 @@ size_t ConsentIndex::Tables::AllocatedBytes() const {
 ConsentIndex::ConsentIndex() : ConsentIndex(&DefaultStringHash) {}
 
 ConsentIndex::ConsentIndex(StringHash customer_hash)
-    : tables_(std::make_unique<Tables>(customer_hash)) {}
+    : customer_hash_(customer_hash),
+      tables_(std::make_unique<Tables>(customer_hash)) {}
 
 ConsentIndex::~ConsentIndex() = default;
 
@@ -749,6 +887,22 @@ size_t ConsentIndex::size() const {
 size_t ConsentIndex::AllocatedBytes() const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   return tables_->AllocatedBytes();
+}
+
+void ConsentIndex::Save(SnapshotWriter& w) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  tables_->Save(w);
+}
+
+absl::Status ConsentIndex::Restore(SnapshotReader& r) {
+  auto restored = std::make_unique<Tables>(customer_hash_);
+  if (!restored->Restore(r)) {
+    return absl::DataLossError("it ends early or is malformed");
+  }
+  if (absl::Status s = r.Finish(); !s.ok()) return s;
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  tables_ = std::move(restored);
+  return absl::OkStatus();
 }
 
 }  // namespace gatekeeper

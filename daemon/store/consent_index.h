@@ -38,9 +38,13 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "daemon/common/facts.h"
 
 namespace gatekeeper {
+
+class SnapshotReader;
+class SnapshotWriter;
 
 class ConsentIndex {
  public:
@@ -118,10 +122,19 @@ class ConsentIndex {
   // though its untouched pages are not resident).
   size_t AllocatedBytes() const;
 
+  // Writes the whole index into a snapshot (index_snapshot.h), in a form
+  // Restore reads back without a hash lookup per consent.
+  void Save(SnapshotWriter& w) const;
+  // Replaces the index with the snapshot's once all of it is read and its
+  // SHA-256 matches (SnapshotReader::Finish); otherwise DATA_LOSS, and the
+  // index is unchanged.
+  absl::Status Restore(SnapshotReader& r);
+
  private:
   class Tables;
+  const StringHash customer_hash_;
   mutable std::shared_mutex mu_;
-  const std::unique_ptr<Tables> tables_;  // its contents guarded by mu_
+  std::unique_ptr<Tables> tables_;  // guarded by mu_
 };
 
 }  // namespace gatekeeper

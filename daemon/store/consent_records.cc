@@ -6,8 +6,11 @@
 #include <span>
 #include <thread>
 
+#include "daemon/common/crypto.h"
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
+#include "daemon/store/audit_table.h"
+#include "daemon/store/index_snapshot.h"
 
 namespace gatekeeper {
 namespace {
@@ -458,6 +461,53 @@ absl::Status LoadConsentIndex(sqlite::Connection& db, ConsentIndex& index) {
   cv.notify_all();
   loader.join();
   return status;
+}
+
+absl::StatusOr<std::string> ConsentIndexSnapshotKey(sqlite::Connection& db) {
+  ASSIGN_OR_RETURN(ChainHead head, LoadAuditHead(db));
+  ASSIGN_OR_RETURN(sqlite::Stmt s,
+                   db.Prepare("SELECT coalesce(max(rowid), 0) FROM consents"));
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  const int64_t last = row ? s.Int(0) : 0;
+  return StrCat("audit head ", head.seq, " ", ToHex(head.hash),
+                ", last consent rowid ", last);
+}
+
+absl::StatusOr<std::string> LoadConsentIndexFrom(
+    sqlite::Connection& db, const std::filesystem::path& snapshot,
+    ConsentIndex& index) {
+  ASSIGN_OR_RETURN(std::string key, ConsentIndexSnapshotKey(db));
+  std::string why;
+  {
+    auto reader = SnapshotReader::Open(snapshot, key);
+    if (reader.ok()) {
+      const absl::Status restored = index.Restore(**reader);
+      if (restored.ok())
+        why = "";
+      else
+        why = StrCat("snapshot not used: ", restored.message());
+    } else if (absl::IsNotFound(reader.status())) {
+      why = "no snapshot";
+    } else {
+      why = StrCat("snapshot not used: ", reader.status().message());
+    }
+  }
+  // Read once: after this start, only the next clean stop's is current.
+  std::error_code ec;
+  std::filesystem::remove(snapshot, ec);
+  if (why.empty()) return std::string("from its snapshot");
+  RETURN_IF_ERROR(LoadConsentIndex(db, index));
+  return StrCat("from the consents table (", why, ")");
+}
+
+absl::Status SaveConsentIndexSnapshot(sqlite::Connection& db,
+                                      const ConsentIndex& index,
+                                      const std::filesystem::path& snapshot) {
+  ASSIGN_OR_RETURN(std::string key, ConsentIndexSnapshotKey(db));
+  ASSIGN_OR_RETURN(std::unique_ptr<SnapshotWriter> w,
+                   SnapshotWriter::Create(snapshot, key));
+  index.Save(*w);
+  return w->Commit();
 }
 
 }  // namespace gatekeeper

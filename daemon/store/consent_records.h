@@ -9,6 +9,7 @@
 #define GATEKEEPER_DAEMON_STORE_CONSENT_RECORDS_H_
 
 #include <optional>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,22 @@ absl::StatusOr<std::vector<ConsentFact>> ConsentFactsOfPhone(
 
 // Fills the index with every consent (at open).
 absl::Status LoadConsentIndex(sqlite::Connection& db, ConsentIndex& index);
+
+// The key of a snapshot of this database's consent index (index_snapshot.h):
+// the audit head (every change of a consent appends an entry) and the
+// consents table's last rowid.
+absl::StatusOr<std::string> ConsentIndexSnapshotKey(sqlite::Connection& db);
+// Fills the empty index from the snapshot at `snapshot` when it was written
+// for this database as it is now, else from the rows (LoadConsentIndex), and
+// removes the snapshot either way. Says which, and why not the snapshot.
+absl::StatusOr<std::string> LoadConsentIndexFrom(
+    sqlite::Connection& db, const std::filesystem::path& snapshot,
+    ConsentIndex& index);
+// Writes the index's snapshot for this database as it is now (the writer
+// stopped: nothing changes it meanwhile).
+absl::Status SaveConsentIndexSnapshot(sqlite::Connection& db,
+                                      const ConsentIndex& index,
+                                      const std::filesystem::path& snapshot);
 
 }  // namespace gatekeeper
 

@@ -61,11 +61,26 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   auto store = std::unique_ptr<SqliteStore>(
       new SqliteStore(options, std::move(db), std::move(head)));
   sqlite::Connection& writer = *store->writer_;
-  RETURN_IF_ERROR(LoadConsentIndex(writer, store->index_));
+  // The loads read whole tables once: through the writer's full cache they
+  // would leave it 64 MiB of pages no write needs, resident for good.
+  RETURN_IF_ERROR(writer.Exec("PRAGMA cache_size = -2048"));
+  if (options.index_snapshot.empty()) {
+    RETURN_IF_ERROR(LoadConsentIndex(writer, store->index_));
+  } else {
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(
+        std::string how,
+        LoadConsentIndexFrom(writer, options.index_snapshot, store->index_));
+    spdlog::info(
+        "consent index: {} consents {}, {:.2f} s", store->index_.size(), how,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count());
+  }
   RETURN_IF_ERROR(LoadDoNotSolicitIndex(writer, store->do_not_solicit_));
   RETURN_IF_ERROR(LoadRecentDials(
       writer, options.clock->Now() - DialCounter::kKeep, store->dials_));
   RETURN_IF_ERROR(store->runs_index_.Load(writer));
+  RETURN_IF_ERROR(writer.Exec("PRAGMA cache_size = -65536"));
   store->checkpointer_ = std::move(checkpointer);
   for (auto& [id, c] : campaigns) {
     store->campaigns_.emplace(
@@ -132,6 +147,27 @@ void SqliteStore::Close() {
   }
   checkpoint_cv_.notify_all();
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  // The writer is gone: the index and the database hold still. Not after an
+  // I/O error (the next start reads the rows).
+  if (!options_.index_snapshot.empty() && writer_ != nullptr &&
+      poisoned_.ok() && !snapshot_written_) {
+    snapshot_written_ = true;
+    const auto t0 = std::chrono::steady_clock::now();
+    const absl::Status s =
+        SaveConsentIndexSnapshot(*writer_, index_, options_.index_snapshot);
+    if (s.ok()) {
+      spdlog::info(
+          "consent index: {} consents written to its snapshot, {:.2f} s",
+          index_.size(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count());
+    } else {
+      spdlog::warn(
+          "consent index: no snapshot written ({}); the next start "
+          "reads the consents table",
+          std::string(s.message()));
+    }
+  }
 }
 
 namespace {

@@ -82,6 +82,9 @@ struct SqliteStoreOptions {
   // batches so a checkpoint can complete and the WAL restart: bounds the WAL
   // near 64 MiB under sustained load.
   int restart_frames = 16000;
+  // Where the consent index is kept across a clean stop (index_snapshot.h):
+  // written by Close, read and removed by Open. Empty: none.
+  std::string index_snapshot;
   // Called once, on the writing thread, when an I/O error makes the store
   // refuse writes (e.g. to mark the daemon NOT_SERVING).
   std::function<void(const absl::Status&)> on_refusing_writes;
@@ -295,6 +298,7 @@ class SqliteStore final : public Store {
   bool Conflicts(const DecisionInputs& inputs) const;
   // Set for good by an I/O error: every later write fails with it.
   absl::Status poisoned_;
+  bool snapshot_written_ = false;  // by Close
   std::atomic<uint64_t> committed_state_version_{0};
   std::atomic<uint64_t> durable_head_seq_{0};
 

@@ -346,6 +346,47 @@ TEST_F(DaemonTest, KillDashNineLosesNothingAcknowledged) {
   EXPECT_TRUE(Verify().ok());
 }
 
+// A clean stop leaves the consent index in a snapshot the next start reads
+// instead of every row, once. A snapshot that no longer describes the
+// database (here: a withdrawal after it, then kill -9) is not used: the
+// withdrawal still blocks.
+TEST_F(DaemonTest, TheIndexSnapshotOfACleanStopIsUsedOnceAndNeverWhenStale) {
+  ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
+  v1::ConsentRecord rec;
+  ASSERT_TRUE(Record(AdConsent(), &rec).ok());
+  ASSERT_TRUE(Record(AdConsent("C-1002")).ok());
+  const auto snapshot = daemon_->data_dir() / "consent_index.snapshot";
+  Restart();
+  EXPECT_NE(daemon_->Stderr().find("consent index: 2 consents from its "
+                                   "snapshot"),
+            std::string::npos)
+      << daemon_->Stderr();
+  EXPECT_FALSE(std::filesystem::exists(snapshot));  // read once
+  v1::Decision d = CheckInsert("C-1001", "k1");
+  EXPECT_EQ(d.verdict(), v1::VERDICT_ALLOW);
+  EXPECT_EQ(d.consent_id(), rec.consent_id());
+
+  // Keep a copy of the next snapshot, then change the database after it.
+  const auto stale = daemon_->data_dir() / "stale.snapshot";
+  DropClients();
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
+  std::filesystem::copy_file(snapshot, stale);
+  StartDaemon();
+  Withdraw("C-1001", v1::PURPOSE_AD_INSERT);
+  daemon_->Kill();
+  std::filesystem::copy_file(stale, snapshot);
+  StartDaemon();
+  EXPECT_NE(daemon_->Stderr().find("consent index: 2 consents from the "
+                                   "consents table (snapshot not used: "
+                                   "written for audit head"),
+            std::string::npos)
+      << daemon_->Stderr();
+  EXPECT_EQ(CheckInsert("C-1001", "k1").verdict(), v1::VERDICT_BLOCK);
+  EXPECT_EQ(CheckInsert("C-1002", "k1").verdict(), v1::VERDICT_ALLOW);
+  EXPECT_FALSE(std::filesystem::exists(snapshot));
+  EXPECT_TRUE(Verify().ok());
+}
+
 TEST_F(DaemonTest, FailsClosedWhenTheDiskIsFull) {
   // Writes beyond 1.5 MiB fail (RLIMIT_FSIZE): the WAL soon cannot grow.
   ASSERT_EQ(daemon_->Stop(SIGTERM), 0);
