@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/common/crypto.h"
+#include "tests/testing/index_changes.h"
 
 namespace gatekeeper {
 namespace {
@@ -20,30 +21,8 @@ using v1::PURPOSE_AD_INSERT;
 using v1::PURPOSE_TELEMARKETING;
 using v1::PURPOSE_UNSPECIFIED;
 
-ConsentIndex::Change New(std::string consent, std::string customer,
-                         v1::Purpose purpose, std::string company,
-                         std::string phone = "", std::string masked = "") {
-  ConsentIndex::Change c{{}, /*only_state=*/false};
-  c.entry.fact.consent_id = std::move(consent);
-  c.entry.fact.customer_id = std::move(customer);
-  c.entry.fact.phone_pseudonym = std::move(phone);
-  c.entry.fact.collected_at = 100;
-  c.entry.fact.expires_at = 200;
-  c.entry.fact.state = CONSENT_STATE_GRANTED;
-  c.entry.purpose = purpose;
-  c.entry.company_id = std::move(company);
-  c.phone_masked = std::move(masked);
-  return c;
-}
-
-ConsentIndex::Change State(std::string consent, std::string customer,
-                           v1::ConsentState state) {
-  ConsentIndex::Change c{{}, /*only_state=*/true};
-  c.entry.fact.consent_id = std::move(consent);
-  c.entry.fact.customer_id = std::move(customer);
-  c.entry.fact.state = state;
-  return c;
-}
+using testing::New;
+using testing::State;
 
 std::vector<std::string> Ids(const std::vector<ConsentFact>& facts) {
   std::vector<std::string> ids;

@@ -15,6 +15,7 @@
 
 #include "daemon/common/crypto.h"
 #include "daemon/store/consent_index.h"
+#include "tests/testing/index_changes.h"
 #include "tests/testing/temp_dir.h"
 
 namespace gatekeeper {
@@ -25,31 +26,8 @@ using v1::PURPOSE_TELEMARKETING;
 
 constexpr char kKey[] = "audit head 42 abcd, last consent rowid 7";
 
-ConsentIndex::Change New(std::string consent, std::string customer,
-                         v1::Purpose purpose, std::string company,
-                         std::string phone = "", std::string masked = "") {
-  ConsentIndex::Change c{{}, /*only_state=*/false};
-  c.entry.fact.consent_id = std::move(consent);
-  c.entry.fact.customer_id = std::move(customer);
-  c.entry.fact.phone_pseudonym = std::move(phone);
-  c.entry.fact.collected_at = 1000;
-  c.entry.fact.expires_at = 0;
-  c.entry.fact.state = v1::CONSENT_STATE_GRANTED;
-  c.entry.purpose = purpose;
-  c.entry.company_id = std::move(company);
-  c.phone_masked = std::move(masked);
-  return c;
-}
-
-ConsentIndex::Change StateOf(std::string consent, std::string customer,
-                             v1::ConsentState state, bool removed = false) {
-  ConsentIndex::Change c{{}, /*only_state=*/true};
-  c.entry.fact.consent_id = std::move(consent);
-  c.entry.fact.customer_id = std::move(customer);
-  c.entry.fact.state = state;
-  c.removed = removed;
-  return c;
-}
+using testing::New;
+using testing::State;
 
 std::string Pseudonym(uint64_t n) {
   std::string p = Sha256(std::to_string(n));  // 32 bytes
@@ -92,11 +70,11 @@ Built Fill(ConsentIndex& index, int n) {
         static_cast<Micros>(rng() % 3) * 5000;
     if (i % 10 == 7) {
       changes.push_back(
-          StateOf(id, customer, v1::CONSENT_STATE_WITHDRAWN, false));
+          State(id, customer, v1::CONSENT_STATE_WITHDRAWN, false));
     }
     if (i % 1000 == 9) {
-      changes.push_back(StateOf(id, customer, v1::CONSENT_STATE_WITHDRAWN,
-                                /*removed=*/true));
+      changes.push_back(State(id, customer, v1::CONSENT_STATE_WITHDRAWN,
+                              /*removed=*/true));
     }
   }
   index.Apply(changes);
