@@ -103,6 +103,12 @@ absl::StatusOr<std::string> ReadWholeFile(const std::filesystem::path& path,
     return absl::FailedPreconditionError(
         StrCat(p, " is readable by group or others; chmod 600 it"));
   }
+  if (private_only && st.st_uid != ::geteuid()) {
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        StrCat(p, " is owned by uid ", st.st_uid,
+               ", not by the daemon's user (uid ", ::geteuid(), "); chown it"));
+  }
   std::string out;
   char buf[65536];
   for (;;) {

@@ -24,7 +24,8 @@ absl::Status ReplaceFileDurably(const std::filesystem::path& path,
                                 std::string_view content, mode_t mode);
 
 // The whole file; NOT_FOUND when it does not exist. With `private_only`,
-// FAILED_PRECONDITION when group or others may read it.
+// FAILED_PRECONDITION when group or others may read it or when the process's
+// user does not own it.
 absl::StatusOr<std::string> ReadWholeFile(const std::filesystem::path& path,
                                           bool private_only);
 

@@ -14,6 +14,7 @@
 #include "daemon/common/iso_duration.h"
 #include "daemon/common/local_time.h"
 #include "daemon/common/strings.h"
+#include "daemon/config/security_config.h"
 
 namespace gatekeeper {
 namespace {
@@ -316,6 +317,7 @@ absl::Status ValidateConfig(Config& config) {
       return Invalid("http.listen", "expected host:port");
     }
   }
+  if (absl::Status s = ValidateSecurityConfig(config); !s.ok()) return s;
   if (config.watch_audit().stalled_after_seconds() == 0) {
     config.mutable_watch_audit()->set_stalled_after_seconds(10);
   }
