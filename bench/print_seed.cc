@@ -264,7 +264,7 @@ absl::Status EnsureCampaigns(SqliteStore& store, const ConfigIndex& config,
     auto approved = store.TransitionCampaign(
         id, "campaign.approved", kApprover,
         [now, &items](const v1::Campaign& current) {
-          return policy::Approve(current, kApprover, now, items);
+          return policy::Approve(current, kApprover, "", now, items);
         });
     if (!approved.ok()) return approved.status();
     log << "created and approved campaign " << id << " (INSERT, by " << kCreator

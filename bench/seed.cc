@@ -160,7 +160,7 @@ absl::StatusOr<std::string> EnsureCampaign(SqliteStore& store,
   auto approved = store.TransitionCampaign(
       c->campaign_id(), "campaign.approved", kApprover,
       [now, &items](const v1::Campaign& current) {
-        return policy::Approve(current, kApprover, now, items);
+        return policy::Approve(current, kApprover, "", now, items);
       });
   if (!approved.ok()) return approved.status();
   log << "created and approved campaign " << c->campaign_id() << " ("

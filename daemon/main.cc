@@ -149,12 +149,18 @@ int main(int argc, char** argv) {
   }
   std::cout << "gatekeeperd: listening on " << (*daemon)->address() << "\n"
             << std::flush;
-  spdlog::info("started: gRPC on {}{}, config {} (sha256 {})",
+  spdlog::info("started: gRPC on {}{}, {}, config {} (sha256 {})",
                (*daemon)->address(),
                (*daemon)->http_address().empty()
                    ? std::string()
                    : ", http on " + (*daemon)->http_address(),
-               config_path, config_sha256);
+               (*daemon)->security(), config_path, config_sha256);
+  if (!(*daemon)->authenticates()) {
+    spdlog::warn(
+        "no authentication: config principals is empty, so every caller "
+        "that reaches {} may call every RPC; for development only",
+        (*daemon)->address());
+  }
 
   std::function<void(const boost::system::error_code&, int)> on_reopen =
       [&](const boost::system::error_code& ec, int signo) {

@@ -62,7 +62,13 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string why;
       const bool ready = handlers_.ready(&why);
       res->result(ready ? http::status::ok : http::status::service_unavailable);
-      Text(*res, ready ? "ready\n" : "not ready: " + why + "\n");
+      std::string body = ready ? "ready\n" : "not ready: " + why + "\n";
+      if (handlers_.ready_note) {
+        if (std::string note = handlers_.ready_note(); !note.empty()) {
+          body += note + "\n";
+        }
+      }
+      Text(*res, std::move(body));
     } else if (path == "/" && handlers_.dashboard) {
       res->result(http::status::ok);
       res->set(http::field::content_type, "text/html; charset=utf-8");

@@ -20,6 +20,9 @@ struct HttpHandlers {
   std::function<std::string()> metrics;
   // Ready to serve decisions; `why` says why not.
   std::function<bool(std::string* why)> ready;
+  // Optional: a line /readyz adds after "ready" (a warning that stands while
+  // the daemon serves, such as running without authentication).
+  std::function<std::string()> ready_note;
   // The page served at / (HTML).
   std::function<std::string()> dashboard;
   // The page's data at /api/dashboard (JSON).

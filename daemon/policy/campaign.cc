@@ -19,7 +19,8 @@ v1::Campaign NewDraft(const v1::CreateCampaignRequest& req, Micros now) {
 }
 
 absl::StatusOr<v1::Campaign> Approve(
-    const v1::Campaign& current, std::string_view approver, Micros now,
+    const v1::Campaign& current, std::string_view approver,
+    std::string_view approver_principal, Micros now,
     const std::vector<std::string>& ad_display_items) {
   if (approver.empty()) {
     return absl::InvalidArgumentError("approver: is required");
@@ -34,6 +35,12 @@ absl::StatusOr<v1::Campaign> Approve(
     return absl::FailedPreconditionError(
         StrCat("approver: \"", approver, "\" created campaign ",
                current.campaign_id(), "; a second person must approve it"));
+  }
+  if (!approver_principal.empty() &&
+      approver_principal == current.created_by_principal()) {
+    return absl::FailedPreconditionError(
+        StrCat("approver: principal ", approver_principal, " created campaign ",
+               current.campaign_id(), "; a second principal must approve it"));
   }
   if (current.kind() == v1::CAMPAIGN_KIND_CALL &&
       current.regime() == v1::REGIME_UNSPECIFIED) {

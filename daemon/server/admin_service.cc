@@ -28,6 +28,11 @@ struct RemoveOnExit {
 grpc::Status AdminServiceImpl::Backup(
     grpc::ServerContext* ctx, const v1::BackupRequest* req,
     grpc::ServerWriter<v1::BackupChunk>* writer) {
+  if (auto caller = access_.Check(*ctx, "/gatekeeper.v1.AdminService/Backup",
+                                  {{"requested_by", req->requested_by()}});
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (req->requested_by().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "requested_by: is required");
@@ -86,9 +91,14 @@ grpc::Status AdminServiceImpl::Backup(
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::Purge(grpc::ServerContext*,
+grpc::Status AdminServiceImpl::Purge(grpc::ServerContext* ctx,
                                      const v1::PurgeRequest* req,
                                      v1::PurgeResponse* resp) {
+  if (auto caller = access_.Check(*ctx, "/gatekeeper.v1.AdminService/Purge",
+                                  {{"requested_by", req->requested_by()}});
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (req->requested_by().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "requested_by: is required");

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "daemon/server/access.h"
 #include "daemon/server/audit_checkpoints.h"
 #include "daemon/server/retention.h"
 #include "daemon/store/store.h"
@@ -16,9 +17,10 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   // Backups are staged in `data_dir` (they need as much free space there as
   // the database takes) and removed once sent.
-  AdminServiceImpl(Store& store, AuditCheckpoints& checkpoints,
+  AdminServiceImpl(Access& access, Store& store, AuditCheckpoints& checkpoints,
                    Retention& retention, std::filesystem::path data_dir)
-      : store_(store),
+      : access_(access),
+        store_(store),
         checkpoints_(checkpoints),
         retention_(retention),
         data_dir_(std::move(data_dir)) {}
@@ -29,6 +31,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                      v1::PurgeResponse* resp) override;
 
  private:
+  Access& access_;
   Store& store_;
   AuditCheckpoints& checkpoints_;
   Retention& retention_;

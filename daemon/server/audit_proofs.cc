@@ -13,8 +13,13 @@ grpc::Status NoCheckpoints() {
 }  // namespace
 
 grpc::Status AuditServiceImpl::GetCheckpoint(
-    grpc::ServerContext*, const v1::GetCheckpointRequest* req,
+    grpc::ServerContext* ctx, const v1::GetCheckpointRequest* req,
     v1::GetCheckpointResponse* resp) {
+  if (auto caller =
+          deps_.access.Check(*ctx, "/gatekeeper.v1.AuditService/GetCheckpoint");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (checkpoints_ == nullptr) return NoCheckpoints();
   resp->set_public_key_pem(checkpoints_->public_key_pem());
   auto c = checkpoints_->Latest(req->fresh());
@@ -25,9 +30,14 @@ grpc::Status AuditServiceImpl::GetCheckpoint(
   return grpc::Status::OK;
 }
 
-grpc::Status AuditServiceImpl::ProveEntry(grpc::ServerContext*,
+grpc::Status AuditServiceImpl::ProveEntry(grpc::ServerContext* ctx,
                                           const v1::ProveEntryRequest* req,
                                           v1::AuditProof* resp) {
+  if (auto caller =
+          deps_.access.Check(*ctx, "/gatekeeper.v1.AuditService/ProveEntry");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (checkpoints_ == nullptr) return NoCheckpoints();
   auto p = checkpoints_->ProveEntry(req->seq(), req->tree_size());
   if (!p.ok()) return ToGrpcStatus(p.status());
@@ -36,8 +46,13 @@ grpc::Status AuditServiceImpl::ProveEntry(grpc::ServerContext*,
 }
 
 grpc::Status AuditServiceImpl::ProveConsistency(
-    grpc::ServerContext*, const v1::ProveConsistencyRequest* req,
+    grpc::ServerContext* ctx, const v1::ProveConsistencyRequest* req,
     v1::ProveConsistencyResponse* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.AuditService/ProveConsistency");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (checkpoints_ == nullptr) return NoCheckpoints();
   auto p = checkpoints_->ProveConsistency(req->old_size(), req->new_size());
   if (!p.ok()) return ToGrpcStatus(p.status());

@@ -26,6 +26,7 @@
 #include "daemon/server/live_config.h"
 #include "daemon/server/rpc_metrics.h"
 #include "daemon/server/services.h"
+#include "daemon/server/tls.h"
 #include "daemon/store/sqlite_store.h"
 #include "gatekeeper/v1/audit_payload.pb.h"
 
@@ -44,6 +45,7 @@ struct Daemon::State {
   std::atomic<bool> store_refusing{false};
   std::atomic<bool> stopping{false};
   std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<Access> access;
   std::unique_ptr<EventLog> event_log;  // stopped before the store closes
   std::unique_ptr<AuditCheckpoints> checkpoints;  // stopped likewise
   std::unique_ptr<Gates> gates;
@@ -197,7 +199,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   st->checkpoints = *std::move(checkpoints);
 
-  ServiceDeps deps{*st->store, st->config, *st->pseudonymizer, clock};
+  st->access = std::make_unique<Access>(st->config, *st->store, clock);
+  ServiceDeps deps{*st->store, *st->access, st->config, *st->pseudonymizer,
+                   clock};
   st->gates = std::make_unique<Gates>(
       *st->store, st->config, *st->pseudonymizer, clock, st->metrics.get());
   st->consent = std::make_unique<ConsentServiceImpl>(deps);
@@ -208,18 +212,18 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
                                               st->config, clock);
   // Daily, the first time ten minutes after start.
   st->retention->StartDaily(std::chrono::minutes(10), std::chrono::hours(24));
-  st->admin = std::make_unique<AdminServiceImpl>(*st->store, *st->checkpoints,
-                                                 *st->retention, dir);
+  st->admin = std::make_unique<AdminServiceImpl>(
+      *st->access, *st->store, *st->checkpoints, *st->retention, dir);
   st->print_runs =
       std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
   Metrics* m = st->metrics.get();
   st->insert_gate = std::make_unique<InsertGateImpl>(
-      *st->gates, *st->print_runs,
+      *st->access, *st->gates, *st->print_runs,
       m != nullptr ? &m->RpcMethod(InsertGateImpl::kCheckInsert) : nullptr);
   st->call_reports = std::make_unique<CallReports>(
       *st->store, st->config, *st->pseudonymizer, clock, st->metrics.get());
   st->dial_gate = std::make_unique<DialGateImpl>(
-      *st->gates, *st->call_reports,
+      *st->access, *st->gates, *st->call_reports,
       m != nullptr ? &m->RpcMethod(DialGateImpl::kCheckDial) : nullptr);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -229,8 +233,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   // longest ids) is about 13 MB; gRPC's default would refuse it at 4 MB.
   builder.SetMaxReceiveMessageSize(32 << 20);
   int port = 0;
-  builder.AddListeningPort(cfg.listen(), grpc::InsecureServerCredentials(),
-                           &port);
+  auto credentials = ServerCredentialsFor(cfg.tls());
+  if (!credentials.ok()) {
+    st->store->Close();
+    return credentials.status();
+  }
+  builder.AddListeningPort(cfg.listen(), *credentials, &port);
   builder.RegisterService(st->consent.get());
   builder.RegisterService(st->campaign.get());
   builder.RegisterService(st->audit.get());
@@ -278,6 +286,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       }
       return true;
     };
+    h.ready_note = [raw] {
+      return raw->config.Get()->principals.configured()
+                 ? std::string()
+                 : std::string(
+                       "warning: no authentication (config principals is "
+                       "empty): every caller may call every RPC; for "
+                       "development only");
+    };
     h.dashboard = [] { return std::string(DashboardHtml()); };
     const DashboardSources dashboard{
         *raw->metrics,
@@ -305,6 +321,23 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 }
 
 Daemon::Daemon(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+bool Daemon::authenticates() const {
+  return state_->config.Get()->principals.configured();
+}
+
+std::string Daemon::security() const {
+  const auto snapshot = state_->config.Get();
+  const auto& tls = snapshot->config().tls();
+  std::string out = tls.cert_file().empty()        ? "plaintext (loopback)"
+                    : tls.client_ca_file().empty() ? "TLS"
+                                                   : "mutual TLS";
+  const int n = snapshot->config().principals_size();
+  StrAppend(&out, ", ",
+            n == 0 ? std::string("no authentication")
+                   : StrCat(n, n == 1 ? " principal" : " principals"));
+  return out;
+}
 
 Daemon::~Daemon() { Shutdown(); }
 

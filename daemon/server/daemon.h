@@ -33,6 +33,10 @@ class Daemon {
   const std::string& address() const { return address_; }
   // The HTTP side's bound address ("" without one).
   std::string http_address() const;
+  // "mutual TLS, 3 principals", "plaintext (loopback), no authentication".
+  std::string security() const;
+  // Whether principals are configured (now: a reload may change it).
+  bool authenticates() const;
 
   // The event log writes to a fresh file at its path from its next line on
   // (SIGUSR1, after logrotate moved the file). No-op without an event log.

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "daemon/config/config.h"
 #include "daemon/policy/calling.h"
+#include "daemon/server/principals.h"
 
 namespace gatekeeper {
 
@@ -23,6 +24,7 @@ struct ConfigSnapshot {
   ConfigSnapshot(Config c, std::string file_sha256, uint64_t gen)
       : index(std::move(c)),
         rules(policy::CallingRulesFromConfig(index.config())),
+        principals(index.config()),
         sha256(std::move(file_sha256)),
         generation(gen) {}
 
@@ -30,6 +32,7 @@ struct ConfigSnapshot {
 
   const ConfigIndex index;
   const policy::CallingRules rules;
+  const Principals principals;
   const std::string sha256;   // hex SHA-256 of the file's bytes ("" if none)
   const uint64_t generation;  // 1 at start, +1 per reload
 };

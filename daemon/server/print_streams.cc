@@ -5,14 +5,31 @@
 // Finish is called only when no decision and no write is in flight, so the
 // reactor outlives every callback it handed out.
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
 #include "daemon/common/strings.h"
+#include "daemon/server/refused.h"
 #include "daemon/server/services.h"
 
 namespace gatekeeper {
 namespace {
+
+// Checks the actor a stream's first message names against the caller
+// (Access::CheckNamed): PERMISSION_DENIED when it names someone else.
+using ActorCheck = std::function<absl::Status(std::string_view actor)>;
+
+ActorCheck ActorCheckFor(Access& access, grpc::CallbackServerContext* ctx,
+                         std::string_view method, Access::Caller caller) {
+  return [&access, ctx, method,
+          caller = std::move(caller)](std::string_view actor) {
+    const grpc::Status s =
+        access.CheckNamed(*ctx, method, caller, {{"actor", actor}});
+    return s.ok() ? absl::OkStatus()
+                  : absl::PermissionDeniedError(s.error_message());
+  };
+}
 
 class BatchStream final
     : public grpc::ServerBidiReactor<v1::InsertBatchRequest,
@@ -21,7 +38,10 @@ class BatchStream final
   // Batches decided or being decided before the next is read.
   static constexpr int kMaxInFlight = 4;
 
-  explicit BatchStream(PrintRuns& runs) : runs_(runs) { StartRead(&req_); }
+  BatchStream(PrintRuns& runs, ActorCheck check_actor)
+      : runs_(runs), check_actor_(std::move(check_actor)) {
+    StartRead(&req_);
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
@@ -66,6 +86,9 @@ class BatchStream final
 
  private:
   void HandleOpen() {
+    if (absl::Status s = check_actor_(req_.open().actor()); !s.ok()) {
+      return Fail(std::move(s));
+    }
     std::vector<v1::InsertBatchResponse> replayed;
     v1::RunSummary completed;
     absl::StatusOr<v1::RunOpened> opened =
@@ -236,14 +259,16 @@ class BatchStream final
   bool summary_written_ = false;  // guarded by mu_: queued, last to go
   bool write_failed_ = false;     // guarded by mu_
   bool finished_ = false;         // guarded by mu_
-  absl::Status status_;           // guarded by mu_: the first error
+  const ActorCheck check_actor_;
+  absl::Status status_;  // guarded by mu_: the first error
 };
 
 class ReconcileStream final
     : public grpc::ServerReadReactor<v1::ReconcileRequest> {
  public:
-  ReconcileStream(PrintRuns& runs, v1::ReconcileResponse* resp)
-      : runs_(runs), resp_(resp) {
+  ReconcileStream(PrintRuns& runs, v1::ReconcileResponse* resp,
+                  ActorCheck check_actor)
+      : runs_(runs), resp_(resp), check_actor_(std::move(check_actor)) {
     StartRead(&req_);
   }
 
@@ -261,7 +286,7 @@ class ReconcileStream final
     if (req_.has_start()) {
       if (rec_ != nullptr) {
         s = absl::InvalidArgumentError("start: given twice");
-      } else {
+      } else if (s = check_actor_(req_.start().actor()); s.ok()) {
         auto r = runs_.StartReconcile(req_.start());
         if (r.ok()) {
           rec_ = *std::move(r);
@@ -285,6 +310,7 @@ class ReconcileStream final
  private:
   PrintRuns& runs_;
   v1::ReconcileResponse* resp_;
+  const ActorCheck check_actor_;
   v1::ReconcileRequest req_;
   std::unique_ptr<PrintRuns::Reconciliation> rec_;
 };
@@ -323,17 +349,35 @@ class PullListStream final
 }  // namespace
 
 grpc::ServerBidiReactor<v1::InsertBatchRequest, v1::InsertBatchResponse>*
-InsertGateImpl::CheckInsertBatch(grpc::CallbackServerContext*) {
-  return new BatchStream(runs_);
+InsertGateImpl::CheckInsertBatch(grpc::CallbackServerContext* ctx) {
+  constexpr std::string_view kMethod =
+      "/gatekeeper.v1.InsertGate/CheckInsertBatch";
+  auto caller = access_.Check(*ctx, kMethod);
+  if (!caller.status.ok()) {
+    return new RefusedBidi<v1::InsertBatchRequest, v1::InsertBatchResponse>(
+        caller.status);
+  }
+  return new BatchStream(
+      runs_, ActorCheckFor(access_, ctx, kMethod, std::move(caller)));
 }
 
 grpc::ServerReadReactor<v1::ReconcileRequest>* InsertGateImpl::ReconcileRun(
-    grpc::CallbackServerContext*, v1::ReconcileResponse* resp) {
-  return new ReconcileStream(runs_, resp);
+    grpc::CallbackServerContext* ctx, v1::ReconcileResponse* resp) {
+  constexpr std::string_view kMethod = "/gatekeeper.v1.InsertGate/ReconcileRun";
+  auto caller = access_.Check(*ctx, kMethod);
+  if (!caller.status.ok()) {
+    return new RefusedRead<v1::ReconcileRequest>(caller.status);
+  }
+  return new ReconcileStream(
+      runs_, resp, ActorCheckFor(access_, ctx, kMethod, std::move(caller)));
 }
 
 grpc::ServerWriteReactor<v1::PullListEntry>* InsertGateImpl::PullList(
-    grpc::CallbackServerContext*, const v1::PullListRequest* req) {
+    grpc::CallbackServerContext* ctx, const v1::PullListRequest* req) {
+  if (auto caller = access_.Check(*ctx, "/gatekeeper.v1.InsertGate/PullList");
+      !caller.status.ok()) {
+    return new RefusedWrite<v1::PullListEntry>(caller.status);
+  }
   return new PullListStream(runs_, *req);
 }
 

@@ -24,8 +24,14 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
 // ---- ConsentService ----
 
 grpc::Status ConsentServiceImpl::RecordConsent(
-    grpc::ServerContext*, const v1::RecordConsentRequest* req,
+    grpc::ServerContext* ctx, const v1::RecordConsentRequest* req,
     v1::ConsentRecord* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.ConsentService/RecordConsent",
+          {{"collected_by", req->collected_by()}});
+      !caller.status.ok()) {
+    return caller.status;
+  }
   auto c = ToNewConsent(*req, deps_.config.Get()->index, deps_.pseudonymizer,
                         deps_.clock.Now());
   if (!c.ok()) return ToGrpcStatus(c.status());
@@ -36,8 +42,14 @@ grpc::Status ConsentServiceImpl::RecordConsent(
 }
 
 grpc::Status ConsentServiceImpl::WithdrawConsent(
-    grpc::ServerContext*, const v1::WithdrawConsentRequest* req,
+    grpc::ServerContext* ctx, const v1::WithdrawConsentRequest* req,
     v1::WithdrawConsentResponse* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.ConsentService/WithdrawConsent",
+          {{"requested_by", req->requested_by()}});
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (absl::Status s =
           policy::ValidateWithdrawConsent(*req, deps_.config.Get()->index);
       !s.ok()) {
@@ -52,8 +64,13 @@ grpc::Status ConsentServiceImpl::WithdrawConsent(
 }
 
 grpc::Status ConsentServiceImpl::ListConsents(
-    grpc::ServerContext*, const v1::ListConsentsRequest* req,
+    grpc::ServerContext* ctx, const v1::ListConsentsRequest* req,
     v1::ListConsentsResponse* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.ConsentService/ListConsents");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (absl::Status s =
           policy::ValidateCustomerId("customer_id", req->customer_id());
       !s.ok()) {
@@ -67,8 +84,13 @@ grpc::Status ConsentServiceImpl::ListConsents(
 }
 
 grpc::Status ConsentServiceImpl::ListDoNotSolicit(
-    grpc::ServerContext*, const v1::ListDoNotSolicitRequest* req,
+    grpc::ServerContext* ctx, const v1::ListDoNotSolicitRequest* req,
     v1::ListDoNotSolicitResponse* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.ConsentService/ListDoNotSolicit");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   auto phone = policy::ValidateListDoNotSolicit(*req);
   if (!phone.ok()) return ToGrpcStatus(phone.status());
   const std::string pseudonym =
@@ -81,8 +103,14 @@ grpc::Status ConsentServiceImpl::ListDoNotSolicit(
 }
 
 grpc::Status ConsentServiceImpl::ClearDoNotSolicit(
-    grpc::ServerContext*, const v1::ClearDoNotSolicitRequest* req,
+    grpc::ServerContext* ctx, const v1::ClearDoNotSolicitRequest* req,
     v1::DoNotSolicitEntry* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.ConsentService/ClearDoNotSolicit",
+          {{"requested_by", req->requested_by()}});
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (absl::Status s = policy::ValidateClearDoNotSolicit(*req); !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -165,8 +193,14 @@ class ImportTally {
 }  // namespace
 
 grpc::Status ConsentServiceImpl::ImportConsents(
-    grpc::ServerContext*, grpc::ServerReader<v1::ImportConsentsRequest>* reader,
+    grpc::ServerContext* ctx,
+    grpc::ServerReader<v1::ImportConsentsRequest>* reader,
     v1::ImportConsentsResponse* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.ConsentService/ImportConsents");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   ImportTally tally(resp);
   v1::ImportConsentsRequest msg;
   uint64_t next_row = 1;
@@ -234,6 +268,12 @@ grpc::Status ConsentServiceImpl::ImportConsents(
 grpc::Status ConsentServiceImpl::ExportConsents(
     grpc::ServerContext* ctx, const v1::ExportConsentsRequest* req,
     grpc::ServerWriter<v1::ExportConsentsResponse>* writer) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.ConsentService/ExportConsents",
+          {{"requested_by", req->requested_by()}});
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (absl::Status s = policy::ValidateExportConsents(*req); !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -275,23 +315,32 @@ grpc::Status ConsentServiceImpl::ExportConsents(
 // ---- CampaignService ----
 
 grpc::Status CampaignServiceImpl::CreateCampaign(
-    grpc::ServerContext*, const v1::CreateCampaignRequest* req,
+    grpc::ServerContext* ctx, const v1::CreateCampaignRequest* req,
     v1::Campaign* resp) {
+  const auto caller =
+      deps_.access.Check(*ctx, "/gatekeeper.v1.CampaignService/CreateCampaign",
+                         {{"actor", req->actor()}});
+  if (!caller.status.ok()) return caller.status;
   if (absl::Status s =
           policy::ValidateCreateCampaign(*req, deps_.config.Get()->index);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  auto out = deps_.store.CreateCampaign(
-      policy::NewDraft(*req, deps_.clock.Now()), req->actor());
+  v1::Campaign draft = policy::NewDraft(*req, deps_.clock.Now());
+  if (caller.principal) draft.set_created_by_principal(caller.principal->name);
+  auto out = deps_.store.CreateCampaign(draft, req->actor());
   if (!out.ok()) return ToGrpcStatus(out.status());
   *resp = *std::move(out);
   return grpc::Status::OK;
 }
 
 grpc::Status CampaignServiceImpl::ApproveCampaign(
-    grpc::ServerContext*, const v1::ApproveCampaignRequest* req,
+    grpc::ServerContext* ctx, const v1::ApproveCampaignRequest* req,
     v1::Campaign* resp) {
+  const auto caller =
+      deps_.access.Check(*ctx, "/gatekeeper.v1.CampaignService/ApproveCampaign",
+                         {{"approver", req->approver()}});
+  if (!caller.status.ok()) return caller.status;
   if (absl::Status s =
           policy::ValidateCampaignId("campaign_id", req->campaign_id());
       !s.ok()) {
@@ -305,7 +354,9 @@ grpc::Status CampaignServiceImpl::ApproveCampaign(
   auto out = deps_.store.TransitionCampaign(
       req->campaign_id(), "campaign.approved", req->approver(),
       [&](const v1::Campaign& c) {
-        return policy::Approve(c, req->approver(), now,
+        return policy::Approve(c, req->approver(),
+                               caller.principal ? caller.principal->name : "",
+                               now,
                                {config->config().ad_display_items().begin(),
                                 config->config().ad_display_items().end()});
       });
@@ -315,8 +366,14 @@ grpc::Status CampaignServiceImpl::ApproveCampaign(
 }
 
 grpc::Status CampaignServiceImpl::RetireCampaign(
-    grpc::ServerContext*, const v1::RetireCampaignRequest* req,
+    grpc::ServerContext* ctx, const v1::RetireCampaignRequest* req,
     v1::Campaign* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.CampaignService/RetireCampaign",
+          {{"actor", req->actor()}});
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (absl::Status s =
           policy::ValidateCampaignId("campaign_id", req->campaign_id());
       !s.ok()) {
@@ -333,9 +390,14 @@ grpc::Status CampaignServiceImpl::RetireCampaign(
   return grpc::Status::OK;
 }
 
-grpc::Status CampaignServiceImpl::GetCampaign(grpc::ServerContext*,
+grpc::Status CampaignServiceImpl::GetCampaign(grpc::ServerContext* ctx,
                                               const v1::GetCampaignRequest* req,
                                               v1::Campaign* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.CampaignService/GetCampaign");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (absl::Status s =
           policy::ValidateCampaignId("campaign_id", req->campaign_id());
       !s.ok()) {
@@ -353,8 +415,13 @@ grpc::Status CampaignServiceImpl::GetCampaign(grpc::ServerContext*,
 }
 
 grpc::Status CampaignServiceImpl::ListCampaigns(
-    grpc::ServerContext*, const v1::ListCampaignsRequest* req,
+    grpc::ServerContext* ctx, const v1::ListCampaignsRequest* req,
     v1::ListCampaignsResponse* resp) {
+  if (auto caller = deps_.access.Check(
+          *ctx, "/gatekeeper.v1.CampaignService/ListCampaigns");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   auto out = deps_.store.ListCampaigns();
   if (!out.ok()) return ToGrpcStatus(out.status());
   for (auto& c : *out) {
@@ -375,6 +442,11 @@ grpc::Status CampaignServiceImpl::ListCampaigns(
 grpc::Status AuditServiceImpl::QueryAudit(
     grpc::ServerContext* ctx, const v1::QueryAuditRequest* req,
     grpc::ServerWriter<v1::AuditEntry>* writer) {
+  if (auto caller =
+          deps_.access.Check(*ctx, "/gatekeeper.v1.AuditService/QueryAudit");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   constexpr uint32_t kDefaultLimit = 1000, kMaxLimit = 100000;
   if (req->limit() > kMaxLimit) {
     return ToGrpcStatus(absl::InvalidArgumentError(
@@ -412,9 +484,14 @@ grpc::Status AuditServiceImpl::QueryAudit(
   return ToGrpcStatus(s.ok() ? member_error : s);
 }
 
-grpc::Status AuditServiceImpl::VerifyAudit(grpc::ServerContext*,
+grpc::Status AuditServiceImpl::VerifyAudit(grpc::ServerContext* ctx,
                                            const v1::VerifyAuditRequest*,
                                            v1::VerifyAuditResponse* resp) {
+  if (auto caller =
+          deps_.access.Check(*ctx, "/gatekeeper.v1.AuditService/VerifyAudit");
+      !caller.status.ok()) {
+    return caller.status;
+  }
   auto r = deps_.store.VerifyAudit();
   if (last_verify_ != nullptr) last_verify_->Record(deps_.clock.Now(), r);
   if (!r.ok()) return ToGrpcStatus(r.status());
@@ -427,8 +504,14 @@ grpc::Status AuditServiceImpl::VerifyAudit(grpc::ServerContext*,
 }
 
 grpc::Status AuditServiceImpl::SubjectReport(
-    grpc::ServerContext*, const v1::SubjectReportRequest* req,
+    grpc::ServerContext* ctx, const v1::SubjectReportRequest* req,
     v1::SubjectReportResponse* resp) {
+  if (auto caller =
+          deps_.access.Check(*ctx, "/gatekeeper.v1.AuditService/SubjectReport",
+                             {{"requested_by", req->requested_by()}});
+      !caller.status.ok()) {
+    return caller.status;
+  }
   if (absl::Status s = policy::ValidateSubjectReport(*req); !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -444,6 +527,12 @@ grpc::ServerUnaryReactor* InsertGateImpl::CheckInsert(
     grpc::CallbackServerContext* ctx, const v1::CheckInsertRequest* req,
     v1::Decision* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (auto caller =
+          access_.Check(*ctx, "/gatekeeper.v1.InsertGate/CheckInsert");
+      !caller.status.ok()) {
+    reactor->Finish(caller.status);
+    return reactor;
+  }
   gates_.CheckInsert(
       *req, [reactor, resp, checks = checks_](absl::StatusOr<v1::Decision> d) {
         if (d.ok()) *resp = *std::move(d);
@@ -458,6 +547,12 @@ grpc::ServerUnaryReactor* DialGateImpl::CheckDial(
     grpc::CallbackServerContext* ctx, const v1::CheckDialRequest* req,
     v1::CheckDialResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (auto caller = access_.Check(*ctx, "/gatekeeper.v1.DialGate/CheckDial",
+                                  {{"agent_id", req->agent_id()}});
+      !caller.status.ok()) {
+    reactor->Finish(caller.status);
+    return reactor;
+  }
   gates_.CheckDial(*req, [reactor, resp, checks = checks_](
                              absl::StatusOr<v1::CheckDialResponse> d) {
     if (d.ok()) *resp = *std::move(d);
@@ -471,6 +566,13 @@ grpc::ServerUnaryReactor* DialGateImpl::ReportDisclosure(
     grpc::CallbackServerContext* ctx, const v1::ReportDisclosureRequest* req,
     v1::ReportDisclosureResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (auto caller =
+          access_.Check(*ctx, "/gatekeeper.v1.DialGate/ReportDisclosure",
+                        {{"agent_id", req->agent_id()}});
+      !caller.status.ok()) {
+    reactor->Finish(caller.status);
+    return reactor;
+  }
   reports_.ReportDisclosure(
       *req, [reactor, resp](absl::StatusOr<v1::ReportDisclosureResponse> r) {
         if (r.ok()) *resp = *std::move(r);
@@ -483,6 +585,12 @@ grpc::ServerUnaryReactor* DialGateImpl::ReportOutcome(
     grpc::CallbackServerContext* ctx, const v1::ReportOutcomeRequest* req,
     v1::ReportOutcomeResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (auto caller = access_.Check(*ctx, "/gatekeeper.v1.DialGate/ReportOutcome",
+                                  {{"agent_id", req->agent_id()}});
+      !caller.status.ok()) {
+    reactor->Finish(caller.status);
+    return reactor;
+  }
   reports_.ReportOutcome(
       *req, [reactor, resp](absl::StatusOr<v1::ReportOutcomeResponse> r) {
         if (r.ok()) *resp = *std::move(r);

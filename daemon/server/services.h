@@ -14,6 +14,7 @@
 #include "daemon/common/phone.h"
 #include "daemon/ops/audit_feed.h"
 #include "daemon/ops/last_verify.h"
+#include "daemon/server/access.h"
 #include "daemon/server/audit_checkpoints.h"
 #include "daemon/server/call_reports.h"
 #include "daemon/server/gates.h"
@@ -38,6 +39,7 @@ v1::AuditEntry ToAuditEntry(const AuditRecord& r);
 // A call reads one snapshot of the config (config.Get()).
 struct ServiceDeps {
   Store& store;
+  Access& access;  // asked first by every handler
   const LiveConfig& config;
   const Pseudonymizer& pseudonymizer;
   const Clock& clock;
@@ -180,9 +182,9 @@ class InsertGateImpl final : public v1::InsertGate::CallbackService {
   // rpc_metrics.h).
   static constexpr char kCheckInsert[] =
       "/gatekeeper.v1.InsertGate/CheckInsert";
-  InsertGateImpl(Gates& gates, PrintRuns& runs,
+  InsertGateImpl(Access& access, Gates& gates, PrintRuns& runs,
                  Metrics::RpcCounter* checks = nullptr)
-      : gates_(gates), runs_(runs), checks_(checks) {}
+      : access_(access), gates_(gates), runs_(runs), checks_(checks) {}
   grpc::ServerUnaryReactor* CheckInsert(grpc::CallbackServerContext* ctx,
                                         const v1::CheckInsertRequest* req,
                                         v1::Decision* resp) override;
@@ -196,6 +198,7 @@ class InsertGateImpl final : public v1::InsertGate::CallbackService {
       const v1::PullListRequest* req) override;
 
  private:
+  Access& access_;
   Gates& gates_;
   PrintRuns& runs_;
   Metrics::RpcCounter* const checks_;
@@ -206,9 +209,9 @@ class DialGateImpl final : public v1::DialGate::CallbackService {
   // `checks` (optional) counts CheckDial calls by status, as
   // InsertGateImpl's.
   static constexpr char kCheckDial[] = "/gatekeeper.v1.DialGate/CheckDial";
-  DialGateImpl(Gates& gates, CallReports& reports,
+  DialGateImpl(Access& access, Gates& gates, CallReports& reports,
                Metrics::RpcCounter* checks = nullptr)
-      : gates_(gates), reports_(reports), checks_(checks) {}
+      : access_(access), gates_(gates), reports_(reports), checks_(checks) {}
   grpc::ServerUnaryReactor* CheckDial(grpc::CallbackServerContext* ctx,
                                       const v1::CheckDialRequest* req,
                                       v1::CheckDialResponse* resp) override;
@@ -220,6 +223,7 @@ class DialGateImpl final : public v1::DialGate::CallbackService {
       v1::ReportOutcomeResponse* resp) override;
 
  private:
+  Access& access_;
   Gates& gates_;
   CallReports& reports_;
   Metrics::RpcCounter* const checks_;

@@ -178,7 +178,9 @@ TEST_F(MetricsTest, HealthReadinessDashboardAndErrors) {
   EXPECT_EQ(r.body, "ok\n");
   r = Get("/readyz");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "ready\n");
+  EXPECT_EQ(r.body,
+            "ready\nwarning: no authentication (config principals is empty): "
+            "every caller may call every RPC; for development only\n");
   r = Get("/");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");

@@ -88,7 +88,7 @@ class GatesClockTest : public ::testing::Test {
                     ->TransitionCampaign("k1", "campaign.approved", "bob",
                                          [](const v1::Campaign& cur) {
                                            return policy::Approve(
-                                               cur, "bob", At(-30, 0, 0), {});
+                                               cur, "bob", "", At(-30, 0, 0), {});
                                          })
                     .ok());
   }

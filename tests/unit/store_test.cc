@@ -409,7 +409,7 @@ TEST_F(StoreTest, CampaignLifecycle) {
             absl::StatusCode::kAlreadyExists);
   auto approved = store_->TransitionCampaign(
       "k1", "campaign.approved", "bob", [](const v1::Campaign& c) {
-        return policy::Approve(c, "bob", kNow, {});
+        return policy::Approve(c, "bob", "", kNow, {});
       });
   ASSERT_TRUE(approved.ok()) << approved.status();
   // Served from memory after the commit, under its own id.
@@ -436,7 +436,7 @@ TEST_F(StoreTest, RefusedTransitionWritesNothing) {
   ASSERT_TRUE(store_->CreateCampaign(Draft("k1"), "alice").ok());
   auto r = store_->TransitionCampaign(
       "k1", "campaign.approved", "alice", [](const v1::Campaign& c) {
-        return policy::Approve(c, "alice", kNow, {});
+        return policy::Approve(c, "alice", "", kNow, {});
       });
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*store_->GetCampaign("k1"))->state(), v1::CAMPAIGN_STATE_DRAFT);

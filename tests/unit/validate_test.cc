@@ -231,7 +231,7 @@ TEST_F(ValidateTest, RegimeAndWindowAreForCallCampaignsOnly) {
 TEST(CampaignRulesTest, CallCampaignWithoutRegimeCannotBeApproved) {
   v1::CreateCampaignRequest req = Campaign();
   req.mutable_campaign()->clear_regime();
-  auto approved = Approve(NewDraft(req, kNow), "bob", kNow, {});
+  auto approved = Approve(NewDraft(req, kNow), "bob", "", kNow, {});
   EXPECT_EQ(approved.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(FieldOf(approved.status()), "regime");
 }
@@ -344,17 +344,32 @@ TEST_F(ValidateTest, CampaignRules) {
             0u);
 }
 
+TEST(CampaignRulesTest, TheCreatingPrincipalCannotApproveUnderAnotherName) {
+  v1::Campaign draft = NewDraft(Campaign(), kNow);
+  draft.set_created_by_principal("ops-admin");
+  // An admin acts for anyone: it created as alice and approves as bob.
+  auto self = Approve(draft, "bob", "ops-admin", kNow, {});
+  EXPECT_EQ(self.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      self.status().message(),
+      "approver: principal ops-admin created campaign hikari-call-1; a second "
+      "principal must approve it");
+  EXPECT_TRUE(Approve(draft, "bob", "compliance-1", kNow, {}).ok());
+  // Without authentication there are no principals to compare.
+  EXPECT_TRUE(Approve(NewDraft(Campaign(), kNow), "bob", "", kNow, {}).ok());
+}
+
 TEST(CampaignRulesTest, CreatorCannotApprove) {
   v1::Campaign draft = NewDraft(Campaign(), kNow);
   EXPECT_EQ(draft.state(), v1::CAMPAIGN_STATE_DRAFT);
   EXPECT_EQ(draft.created_by(), "alice");
-  auto self = Approve(draft, "alice", kNow, {});
+  auto self = Approve(draft, "alice", "", kNow, {});
   EXPECT_EQ(self.status().code(), absl::StatusCode::kFailedPrecondition);
-  auto ok = Approve(draft, "bob", kNow, {});
+  auto ok = Approve(draft, "bob", "", kNow, {});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->state(), v1::CAMPAIGN_STATE_APPROVED);
   EXPECT_EQ(ok->approved_by(), "bob");
-  EXPECT_EQ(Approve(*ok, "carol", kNow, {}).status().code(),
+  EXPECT_EQ(Approve(*ok, "carol", "", kNow, {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
   auto retired = Retire(*ok);
   ASSERT_TRUE(retired.ok());
@@ -431,20 +446,20 @@ TEST_F(ValidateTest, LeafletFieldsAreCheckedAtCreation) {
 
 TEST(CampaignRulesTest, InsertCampaignNeedsALawfulLeafletToBeApproved) {
   const std::vector<std::string> items = DefaultAdDisplayItems();
-  EXPECT_TRUE(Approve(NewDraft(Leaflet(), kNow), "bob", kNow, items).ok());
+  EXPECT_TRUE(Approve(NewDraft(Leaflet(), kNow), "bob", "", kNow, items).ok());
   v1::CreateCampaignRequest bare = Leaflet();
   bare.mutable_campaign()->clear_leaflet_sha256();
   bare.mutable_campaign()->clear_legal_review_id();
   bare.mutable_campaign()->mutable_disclosures()->erase("PRICE");
   (*bare.mutable_campaign()->mutable_disclosures())["APPLICATION_PERIOD"] = "";
-  auto refused = Approve(NewDraft(bare, kNow), "bob", kNow, items);
+  auto refused = Approve(NewDraft(bare, kNow), "bob", "", kNow, items);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(refused.status().message(),
             "INSERT campaign hikari-call-1 cannot be approved (特定商取引法 "
             "Art. 11); missing: leaflet_sha256, legal_review_id, "
             "disclosures[PRICE], disclosures[APPLICATION_PERIOD]");
   // The configured profile decides which items.
-  EXPECT_TRUE(Approve(NewDraft(Leaflet(), kNow), "bob", kNow, {"OTHER"})
+  EXPECT_TRUE(Approve(NewDraft(Leaflet(), kNow), "bob", "", kNow, {"OTHER"})
                   .status()
                   .message()
                   .find("disclosures[OTHER]") != absl::string_view::npos);

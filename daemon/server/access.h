@@ -1,0 +1,102 @@
+// Who may call what (README, "Security"). Every RPC handler asks Check
+// first: the caller is authenticated to a configured principal (a bearer
+// token in `authorization`, or the client certificate's subject alternative
+// name or common name under mutual TLS), and the principal's roles must allow
+// the method (policy/access_policy.h). A refusal is UNAUTHENTICATED or
+// PERMISSION_DENIED and is logged as an "access.denied" audit entry, rate
+// limited so that a flood of refused calls cannot flood the log. With no
+// principals configured, every call is allowed (development on loopback).
+// Thread-safe.
+#ifndef GATEKEEPER_DAEMON_SERVER_ACCESS_H_
+#define GATEKEEPER_DAEMON_SERVER_ACCESS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/common/clock.h"
+#include "daemon/server/live_config.h"
+#include "daemon/server/principals.h"
+#include "daemon/store/store.h"
+
+namespace gatekeeper {
+
+// The rate limit of access.denied entries: per caller (a principal, or an
+// unauthenticated address) a burst of kPerCallerBurst and then one every
+// 12 s, and kAllBurst for all callers together, then one a second. Pure:
+// the time comes in. Not thread-safe.
+class DenialLimiter {
+ public:
+  static constexpr double kPerCallerBurst = 5;
+  static constexpr double kPerCallerPerSecond = 5.0 / 60;
+  static constexpr double kAllBurst = 60;
+  static constexpr double kAllPerSecond = 1;
+  // Beyond this many callers remembered, the idle ones are forgotten.
+  static constexpr size_t kMaxCallers = 4096;
+
+  // True when this denial is to be logged; then `suppressed` is the number of
+  // the caller's denials not logged since its last logged one.
+  bool Admit(const std::string& caller, Micros now, uint64_t* suppressed);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    Micros at = 0;
+    uint64_t suppressed = 0;
+  };
+  static bool Take(Bucket& b, double burst, double per_second, Micros now);
+
+  Bucket all_{kAllBurst, 0, 0};
+  std::map<std::string, Bucket, std::less<>> callers_;
+};
+
+class Access {
+ public:
+  Access(const LiveConfig& config, Store& store, const Clock& clock)
+      : config_(config), store_(store), clock_(clock) {}
+
+  struct Caller {
+    grpc::Status status;  // OK, UNAUTHENTICATED or PERMISSION_DENIED
+    // Who calls; nullopt when no principals are configured (or refused).
+    std::optional<Principal> principal;
+  };
+  // A field of the request that names a person (actor, collected_by,
+  // requested_by, approver, agent_id): its name in errors, and its value.
+  struct Named {
+    std::string_view field;
+    std::string_view value;
+  };
+
+  // `method` is the full gRPC name, "/gatekeeper.v1.ConsentService/...".
+  // With authentication on, each of `named` must also name the caller itself
+  // unless its roles act for others (policy::MayActForOthers): else
+  // PERMISSION_DENIED, logged like any refusal. An empty field is left to
+  // the request's own validation.
+  Caller Check(const grpc::ServerContextBase& ctx, std::string_view method,
+               std::initializer_list<Named> named = {});
+
+  // The same check of named fields for a caller already admitted, for a
+  // stream whose first message names its actor.
+  grpc::Status CheckNamed(const grpc::ServerContextBase& ctx,
+                          std::string_view method, const Caller& caller,
+                          std::initializer_list<Named> named);
+
+ private:
+  // Logs the refusal unless the rate limit says not to; returns the status.
+  grpc::Status Deny(const grpc::ServerContextBase& ctx, std::string_view method,
+                    const std::string& principal, grpc::Status status);
+
+  const LiveConfig& config_;
+  Store& store_;
+  const Clock& clock_;
+  std::mutex mu_;
+  DenialLimiter limiter_;  // guarded by mu_
+};
+
+}  // namespace gatekeeper
+
+#endif  // GATEKEEPER_DAEMON_SERVER_ACCESS_H_
