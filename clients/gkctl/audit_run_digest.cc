@@ -63,9 +63,7 @@ int RecomputeRunDigest(const Globals& g, const std::string& run_id,
   if (run_id.empty()) throw Error("--run-id: is required");
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessage);
-  if (g.target.empty()) throw Error("--target: must not be empty");
-  auto stub = v1::AuditService::NewStub(grpc::CreateCustomChannel(
-      g.target, grpc::InsecureChannelCredentials(), args));
+  auto stub = v1::AuditService::NewStub(Connect(g, args));
   gatekeeper::Sha256Hasher run;
   uint64_t batches = 0, documents = 0, decisions = 0, bad_batches = 0;
   uint64_t opened_seq = 0, closed_seq = 0;

@@ -30,6 +30,8 @@ void AddSubjectCommands(CLI::App& app, const Globals& g, Action* action);
 void AddAdminCommands(CLI::App& app, const Globals& g, Action* action);
 // dnc list | clear
 void AddDncCommands(CLI::App& app, const Globals& g, Action* action);
+// token new
+void AddTokenCommands(CLI::App& app, Action* action);
 
 }  // namespace gkctl
 

@@ -77,9 +77,13 @@ void OnSelect(CLI::App* cmd, Action* action, Action run) {
   cmd->callback([action, run = std::move(run)] { *action = run; });
 }
 
-std::shared_ptr<grpc::Channel> Connect(const Globals& g) {
-  if (g.target.empty()) throw Error("--target: must not be empty");
-  return grpc::CreateChannel(g.target, grpc::InsecureChannelCredentials());
+std::shared_ptr<grpc::Channel> Connect(const Globals& g,
+                                       const grpc::ChannelArguments& args) {
+  std::string error;
+  auto channel =
+      gatekeeper::clients::OpenChannel(g.target, g.security, args, &error);
+  if (channel == nullptr) throw Error(error);
+  return channel;
 }
 
 std::unique_ptr<grpc::ClientContext> NewContext(const Globals& g) {

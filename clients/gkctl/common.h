@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "clients/common/channel.h"
+
 namespace CLI {
 class App;
 }  // namespace CLI
@@ -32,6 +34,7 @@ struct Globals {
   std::string target = "127.0.0.1:50051";
   double timeout_seconds = 5;
   bool json = false;
+  gatekeeper::clients::ChannelSecurity security;
 };
 
 // The command chosen on the command line, run once parsing succeeded. Returns
@@ -47,7 +50,10 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::shared_ptr<grpc::Channel> Connect(const Globals& g);
+// The channel to --target with the security options; throws Error naming
+// the option that is wrong.
+std::shared_ptr<grpc::Channel> Connect(const Globals& g,
+                                       const grpc::ChannelArguments& args = {});
 
 template <typename Service>
 std::unique_ptr<typename Service::Stub> NewStub(const Globals& g) {
