@@ -16,18 +16,21 @@
 namespace gatekeeper {
 namespace {
 
-// Checks the actor a stream's first message names against the caller
-// (Access::CheckNamed): PERMISSION_DENIED when it names someone else.
-using ActorCheck = std::function<absl::Status(std::string_view actor)>;
+// The actor of a stream's first message, checked against the caller
+// (Access::CheckNamed): PERMISSION_DENIED when it names someone else. With
+// authentication on, an empty actor is the caller's principal.
+using ActorCheck =
+    std::function<absl::StatusOr<std::string>(std::string_view actor)>;
 
 ActorCheck ActorCheckFor(Access& access, grpc::CallbackServerContext* ctx,
                          std::string_view method, Access::Caller caller) {
-  return [&access, ctx, method,
-          caller = std::move(caller)](std::string_view actor) {
+  return [&access, ctx, method, caller = std::move(caller)](
+             std::string_view actor) -> absl::StatusOr<std::string> {
+    if (actor.empty() && caller.principal) return caller.principal->name;
     const grpc::Status s =
         access.CheckNamed(*ctx, method, caller, {{"actor", actor}});
-    return s.ok() ? absl::OkStatus()
-                  : absl::PermissionDeniedError(s.error_message());
+    if (!s.ok()) return absl::PermissionDeniedError(s.error_message());
+    return std::string(actor);
   };
 }
 
@@ -86,9 +89,9 @@ class BatchStream final
 
  private:
   void HandleOpen() {
-    if (absl::Status s = check_actor_(req_.open().actor()); !s.ok()) {
-      return Fail(std::move(s));
-    }
+    absl::StatusOr<std::string> actor = check_actor_(req_.open().actor());
+    if (!actor.ok()) return Fail(actor.status());
+    req_.mutable_open()->set_actor(*std::move(actor));
     std::vector<v1::InsertBatchResponse> replayed;
     v1::RunSummary completed;
     absl::StatusOr<v1::RunOpened> opened =
@@ -286,7 +289,10 @@ class ReconcileStream final
     if (req_.has_start()) {
       if (rec_ != nullptr) {
         s = absl::InvalidArgumentError("start: given twice");
-      } else if (s = check_actor_(req_.start().actor()); s.ok()) {
+      } else if (auto actor = check_actor_(req_.start().actor()); !actor.ok()) {
+        s = actor.status();
+      } else {
+        req_.mutable_start()->set_actor(*std::move(actor));
         auto r = runs_.StartReconcile(req_.start());
         if (r.ok()) {
           rec_ = *std::move(r);
