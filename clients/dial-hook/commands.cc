@@ -307,6 +307,13 @@ Handle Open(const Globals& g) {
   gk_dial_options_init(&opts, sizeof opts);
   opts.target = g.target.c_str();
   opts.timeout_ms = g.timeout_ms;
+  auto path = [](const std::string& p) {
+    return p.empty() ? nullptr : p.c_str();
+  };
+  opts.tls_ca_file = path(g.security.tls_ca);
+  opts.cert_file = path(g.security.cert);
+  opts.key_file = path(g.security.key);
+  opts.token_file = path(g.security.token_file);
   gk_dial* h = nullptr;
   const char* message = "";
   if (gk_dial_open(&opts, &h, &message) != GK_OK) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "clients/common/channel.h"
 #include "gk_dial.h"
 
 namespace CLI {
@@ -30,6 +31,7 @@ struct Globals {
   std::string target = GK_DIAL_DEFAULT_TARGET;
   int timeout_ms = GK_DIAL_DEFAULT_TIMEOUT_MS;
   bool json = false;
+  gatekeeper::clients::ChannelSecurity security;
 };
 
 // Any failure: main prints "gk-dial-hook: <what>" on one line, exits 2.

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "clients/common/channel.h"
 #include "gatekeeper/v1/dial_gate.grpc.pb.h"
 
 namespace v1 = gatekeeper::v1;
@@ -116,6 +117,14 @@ static_assert(Same(GK_OUTCOME_WRONG_PARTY, v1::CallOutcome_MAX));
 // The options of the first release: a struct_size below this is an error.
 constexpr size_t kOptionsV1Size =
     offsetof(gk_dial_options, timeout_ms) + sizeof(int32_t);
+
+// A field of the caller's options, or NULL when its struct predates it.
+const char* PathField(const gk_dial_options* o, size_t offset) {
+  if (o->struct_size < offset + sizeof(const char*)) return nullptr;
+  const char* value = nullptr;
+  std::memcpy(&value, reinterpret_cast<const char*>(o) + offset, sizeof value);
+  return value;
+}
 
 // What an allocation failure returns: built at load time, never freed.
 const gk_result kOutOfMemory = [] {
@@ -299,7 +308,7 @@ const char* Item(const std::vector<std::string>& v, size_t i) {
 
 extern "C" {
 
-const char* gk_dial_version(void) { return "1.0.0"; }
+const char* gk_dial_version(void) { return "1.1.0"; }
 
 const char* gk_error_name(gk_error error) {
   switch (error) {
@@ -381,8 +390,35 @@ gk_error gk_dial_open(const gk_dial_options* options, gk_dial** handle,
     // closed with UNAVAILABLE).
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    h->channel = grpc::CreateCustomChannel(
-        options->target, grpc::InsecureChannelCredentials(), args);
+    gatekeeper::clients::ChannelSecurity security;
+    const std::pair<size_t, std::string*> paths[] = {
+        {offsetof(gk_dial_options, tls_ca_file), &security.tls_ca},
+        {offsetof(gk_dial_options, cert_file), &security.cert},
+        {offsetof(gk_dial_options, key_file), &security.key},
+        {offsetof(gk_dial_options, token_file), &security.token_file}};
+    for (const auto& [offset, out] : paths) {
+      if (const char* v = PathField(options, offset)) *out = v;
+    }
+    std::string error;
+    h->channel = gatekeeper::clients::OpenChannel(options->target, security,
+                                                  args, &error);
+    if (h->channel == nullptr) {
+      // OpenChannel names gkctl's flags; the library's fields are these.
+      for (const auto& [flag, field] :
+           {std::pair<std::string, std::string>{"--tls-ca", "tls_ca_file"},
+            {"--cert", "cert_file"},
+            {"--key", "key_file"},
+            {"--token-file", "token_file"}}) {
+        if (error.rfind(flag + ":", 0) == 0) {
+          error = "options." + field + error.substr(flag.size());
+          break;
+        }
+      }
+      thread_local std::string last_error;
+      last_error = std::move(error);
+      *message = last_error.c_str();
+      return GK_ERR_INVALID_ARGUMENT;
+    }
     h->stub = v1::DialGate::NewStub(h->channel);
     *handle = h.release();
     return GK_OK;

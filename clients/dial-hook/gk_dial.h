@@ -33,10 +33,10 @@
  * ABI. Link with -lgkdial (pkg-config gkdial). Only gk_* symbols are exported.
  * Options are passed in a struct that starts with its size as the caller
  * compiled it (gk_dial_options_init(&o, sizeof o)), so later releases can
- * append fields (TLS CA, client certificate and key, token file) without
- * breaking programs built against this header, and an older library refuses
- * a newer program's options that set a field it does not know rather than
- * ignore it. Enum values are the gatekeeper.v1 proto numbers and never change
+ * append fields (1.1 added the TLS CA, client certificate and key, and token
+ * file) without breaking programs built against an older header, and an
+ * older library refuses a newer program's options that set a field it does
+ * not know rather than ignore it. Enum values are the gatekeeper.v1 proto numbers and never change
  * meaning.
  */
 #ifndef GK_DIAL_H_
@@ -57,7 +57,7 @@ extern "C" {
 
 /* The version of this header; gk_dial_version() gives the library's. */
 #define GK_DIAL_VERSION_MAJOR 1
-#define GK_DIAL_VERSION_MINOR 0
+#define GK_DIAL_VERSION_MINOR 1
 
 /* Defaults of gk_dial_options_init(). */
 #define GK_DIAL_DEFAULT_TARGET "127.0.0.1:50051"
@@ -146,6 +146,15 @@ typedef struct gk_dial_options {
   /* The deadline of every call, in milliseconds: 1 to GK_DIAL_MAX_TIMEOUT_MS.
    */
   int32_t timeout_ms;
+  /* Since 1.1 (README, "Security"). Paths, or NULL. tls_ca_file: TLS, trusting
+     the CA (PEM) that signed the daemon's certificate. cert_file and
+     key_file: mutual TLS, this client's certificate and private key (PEM; the
+     key mode 0600). token_file: a bearer token (its first line; mode 0600)
+     sent on every call. Read by gk_dial_open(). */
+  const char* tls_ca_file;
+  const char* cert_file;
+  const char* key_file;
+  const char* token_file;
 } gk_dial_options;
 
 /* The handle: one connection to one daemon. Opaque. */
@@ -179,11 +188,13 @@ GK_DIAL_API void gk_dial_options_init(gk_dial_options* options,
    On failure: returns GK_ERR_INVALID_ARGUMENT (NULL options or handle,
    struct_size unset or smaller than this header's first release, an empty
    target, timeout_ms out of range, or options from a newer header that set a
-   field this library does not know, e.g. TLS: refused rather than ignored,
-   which is why gk_dial_options_init() must have zeroed them),
-   GK_ERR_NO_MEMORY or GK_ERR_INTERNAL; stores NULL in *handle (when handle is
-   not NULL) and, when error_message is not NULL, a one-line explanation of
-   static storage in *error_message ("" on success).
+   field this library does not know: refused rather than ignored, which is
+   why gk_dial_options_init() must have zeroed them),
+   a TLS or token file that cannot be read or is readable by others (the
+   message names the field), GK_ERR_NO_MEMORY or GK_ERR_INTERNAL; stores NULL
+   in *handle (when handle is not NULL) and, when error_message is not NULL, a
+   one-line explanation in *error_message ("" on success), valid until the
+   next gk_dial_open() in the same thread.
    Thread-safe. */
 GK_DIAL_API gk_error gk_dial_open(const gk_dial_options* options,
                                   gk_dial** handle, const char** error_message);

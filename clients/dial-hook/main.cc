@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 
+#include "clients/common/security_flags.h"
 #include "clients/dial-hook/commands.h"
 
 namespace {
@@ -24,6 +25,7 @@ void AddGlobalOptions(CLI::App& app, gkhook::Globals& g) {
   app.add_flag("--json", g.json,
                "Print the answer as one JSON object (check, disclosure, "
                "outcome)");
+  gatekeeper::clients::AddSecurityOptions(app, g.security);
 }
 
 // Help goes to stdout with exit 0; a usage problem is one line, exit 2.

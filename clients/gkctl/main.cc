@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "clients/common/security_flags.h"
 #include "clients/gkctl/commands.h"
 
 namespace {
@@ -33,24 +34,7 @@ void AddGlobalOptions(CLI::App& app, gkctl::Globals& g) {
       ->capture_default_str();
   app.add_flag("--json", g.json,
                "Print the response message(s) as protobuf JSON, one per line");
-  app.add_option("--tls-ca", g.security.tls_ca,
-                 "CA certificate (PEM) of the daemon's TLS certificate; "
-                 "connects with TLS")
-      ->type_name("FILE")
-      ->envname("GATEKEEPER_TLS_CA");
-  app.add_option("--cert", g.security.cert,
-                 "Client certificate (PEM) for mutual TLS; needs --key")
-      ->type_name("FILE")
-      ->envname("GATEKEEPER_CERT");
-  app.add_option("--key", g.security.key,
-                 "Private key (PEM, mode 0600) of --cert")
-      ->type_name("FILE")
-      ->envname("GATEKEEPER_KEY");
-  app.add_option("--token-file", g.security.token_file,
-                 "File (mode 0600) whose first line is a bearer token, sent "
-                 "with every call")
-      ->type_name("FILE")
-      ->envname("GATEKEEPER_TOKEN_FILE");
+  gatekeeper::clients::AddSecurityOptions(app, g.security);
 }
 
 // Help goes to stdout with exit 0; a usage problem is one line, exit 2.

@@ -33,12 +33,18 @@ std::shared_ptr<grpc::Channel> Connect(const Globals& g) {
   if (g.target.empty()) throw Error("--target: must not be empty");
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
-  return grpc::CreateCustomChannel(g.target, grpc::InsecureChannelCredentials(),
-                                   args);
+  std::string error;
+  auto channel =
+      gatekeeper::clients::OpenChannel(g.target, g.security, args, &error);
+  if (channel == nullptr) throw Error(error);
+  return channel;
 }
 
 std::string Actor(const Globals& g) {
   if (!g.actor.empty()) return g.actor;
+  // With credentials the daemon knows who calls: an empty actor is the
+  // caller's principal.
+  if (!g.security.token_file.empty() || !g.security.cert.empty()) return "";
   if (const char* user = std::getenv("USER"); user != nullptr && *user) {
     return user;
   }

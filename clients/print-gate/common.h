@@ -20,6 +20,7 @@
 #include <string_view>
 #include <thread>
 
+#include "clients/common/channel.h"
 #include "clients/common/progress.h"
 
 namespace printgate {
@@ -36,8 +37,9 @@ struct Globals {
   // The longest the daemon may stay silent while an answer is due.
   double timeout_seconds = 60;
   // Who runs the command (OpenRun.actor, ReconcileStart.actor); empty: the
-  // login name.
+  // caller's principal with credentials, else the login name.
   std::string actor;
+  gatekeeper::clients::ChannelSecurity security;
 };
 
 // Any failure: one line on stderr, exit 2.

@@ -10,6 +10,7 @@
 #include <exception>
 #include <iostream>
 
+#include "clients/common/security_flags.h"
 #include "clients/print-gate/commands.h"
 #include "clients/print-gate/run.h"
 
@@ -30,6 +31,7 @@ std::string CheckTimeout(const std::string& value) {
 }
 
 void AddGlobalOptions(CLI::App& app, Globals& g) {
+  gatekeeper::clients::AddSecurityOptions(app, g.security);
   app.add_option("--target", g.target, "Daemon address")
       ->type_name("HOST:PORT")
       ->envname("GATEKEEPER_TARGET")

@@ -474,6 +474,33 @@ TEST_F(AccessTest, APrintRunOpenedForAnotherActorIsPermissionDenied) {
   }
 }
 
+TEST_F(AccessTest, AnEmptyPrintRunActorIsTheCallersPrincipal) {
+  auto stub = v1::InsertGate::NewStub(As("print_shop"));
+  grpc::ClientContext ctx;
+  auto stream = stub->CheckInsertBatch(&ctx);
+  v1::InsertBatchRequest open;
+  open.mutable_open()->set_print_run_id("run-1");
+  stream->Write(open);
+  v1::InsertBatchRequest close;
+  close.mutable_close();
+  stream->Write(close);
+  stream->WritesDone();
+  v1::InsertBatchResponse r;
+  while (stream->Read(&r)) {
+  }
+  const grpc::Status s = stream->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto audit = v1::AuditService::NewStub(As("auditor"));
+  grpc::ClientContext qctx;
+  auto reader = audit->QueryAudit(&qctx, {});
+  v1::AuditEntry e;
+  std::string actor = "(no print.opened entry)";
+  while (reader->Read(&e)) {
+    if (e.kind() == "print.opened") actor = e.actor();
+  }
+  EXPECT_EQ(actor, "print_shop-svc");
+}
+
 // ---- The daemon's own refusals at start ----
 
 TEST(AccessStartTest, PlaintextBeyondLoopbackIsRefusedNamingTheKey) {
@@ -636,6 +663,67 @@ TEST_F(TlsTest, GkctlTakesTheCaTheCertificateTheKeyAndTheTokenFile) {
        "--cert", sec.cert, "--key", sec.key, "audit", "verify"});
   EXPECT_NE(open_key.exit_code, 0);
   EXPECT_NE(open_key.err.find("--key: "), std::string::npos) << open_key.err;
+}
+
+TEST_F(TlsTest, GkDialHookTakesTheSameOptions) {
+  ASSERT_TRUE(StartTls(false)) << daemon_->error();
+  const std::string token = WriteToken(dir_.path(), TokenOf("dialer"));
+  const std::vector<std::string> check = {
+      "check",   "--phone",  "090-1234-5678", "--campaign", "no-such-campaign",
+      "--agent", "agent-007"};
+  auto hook = [&](std::vector<std::string> flags) {
+    std::vector<std::string> argv = {GK_DIAL_HOOK_PATH, "--target",
+                                     daemon_->address()};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), check.begin(), check.end());
+    return RunChild(argv);
+  };
+  // The daemon answers: BLOCK (no such campaign), exit 1.
+  const ChildResult ok = hook({"--tls-ca", ca_file_, "--token-file", token});
+  EXPECT_EQ(ok.exit_code, 1) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("BLOCK"), std::string::npos) << ok.out;
+  // Without the token: refused, an error (exit 2), fail closed.
+  const ChildResult no_token = hook({"--tls-ca", ca_file_});
+  EXPECT_EQ(no_token.exit_code, 2) << no_token.out << no_token.err;
+  EXPECT_NE(no_token.out.find("UNAUTHENTICATED") +
+                no_token.err.find("UNAUTHENTICATED"),
+            2 * std::string::npos)
+      << no_token.out << no_token.err;
+  // A token file readable by others is refused before any call.
+  ::chmod(token.c_str(), 0644);
+  const ChildResult open_token =
+      hook({"--tls-ca", ca_file_, "--token-file", token});
+  EXPECT_EQ(open_token.exit_code, 2);
+  EXPECT_NE(open_token.err.find("options.token_file: "), std::string::npos)
+      << open_token.err;
+}
+
+TEST_F(TlsTest, PrintGateTakesTheSameOptions) {
+  ASSERT_TRUE(StartTls(true, kCertPrincipals)) << daemon_->error();
+  const ChannelSecurity sec = Client(ca_, "audit.example.jp");
+  const std::string out = (dir_.path() / "pull.csv").string();
+  auto pull = [&](std::vector<std::string> flags) {
+    std::vector<std::string> argv = {PRINT_GATE_PATH, "--target",
+                                     daemon_->address()};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    for (const char* a : {"pull-list", "--run-id", "run-1", "--out"}) {
+      argv.push_back(a);
+    }
+    argv.push_back(out);
+    return RunChild(argv);
+  };
+  // The certificate is the auditor's: it gets through TLS and is refused
+  // by role, which shows the options reached the daemon.
+  const ChildResult r =
+      pull({"--tls-ca", sec.tls_ca, "--cert", sec.cert, "--key", sec.key});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("PERMISSION_DENIED"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("principal audit-desk (auditor)"), std::string::npos)
+      << r.err;
+  // Without a certificate the handshake fails.
+  const ChildResult none = pull({"--tls-ca", sec.tls_ca});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("UNAVAILABLE"), std::string::npos) << none.err;
 }
 
 }  // namespace
