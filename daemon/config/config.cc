@@ -318,6 +318,7 @@ absl::Status ValidateConfig(Config& config) {
     }
   }
   if (absl::Status s = ValidateSecurityConfig(config); !s.ok()) return s;
+  if (absl::Status s = ValidateLimits(config); !s.ok()) return s;
   if (config.watch_audit().stalled_after_seconds() == 0) {
     config.mutable_watch_audit()->set_stalled_after_seconds(10);
   }

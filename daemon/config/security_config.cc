@@ -171,4 +171,24 @@ absl::Status ValidateSecurityConfig(const config::v1::Config& config) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateLimits(config::v1::Config& config) {
+  auto& limits = *config.mutable_limits();
+  if (limits.max_message_bytes() == 0) {
+    limits.set_max_message_bytes(kDefaultMaxMessageBytes);
+  }
+  if (limits.max_message_bytes() < (64u << 10) ||
+      limits.max_message_bytes() > (1u << 30)) {
+    return Invalid("limits.max_message_bytes",
+                   "expected 65536 to 1073741824 bytes");
+  }
+  if (limits.rate_per_principal() == 0) {
+    limits.set_rate_per_principal(kDefaultRatePerPrincipal);
+  }
+  if (limits.rate_per_principal() > 10'000'000) {
+    return Invalid("limits.rate_per_principal",
+                   "expected 1 to 10000000 calls a second");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace gatekeeper

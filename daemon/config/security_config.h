@@ -3,6 +3,7 @@
 #ifndef GATEKEEPER_DAEMON_CONFIG_SECURITY_CONFIG_H_
 #define GATEKEEPER_DAEMON_CONFIG_SECURITY_CONFIG_H_
 
+#include <cstdint>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -20,6 +21,12 @@ bool IsLoopbackListen(std::string_view listen);
 // neither of cert_subject and token_sha256, a malformed or repeated token
 // hash, a certificate subject without tls.client_ca_file, or an unknown role.
 absl::Status ValidateSecurityConfig(const config::v1::Config& config);
+
+// Checks `limits` and fills in the defaults of the keys left out.
+absl::Status ValidateLimits(config::v1::Config& config);
+
+inline constexpr uint32_t kDefaultMaxMessageBytes = 32u << 20;
+inline constexpr uint32_t kDefaultRatePerPrincipal = 50'000;
 
 }  // namespace gatekeeper
 

@@ -79,6 +79,24 @@ bool DenialLimiter::Admit(const std::string& caller, Micros now,
   return true;
 }
 
+Micros CallRateLimiter::Take(const std::string& principal, uint32_t rate,
+                             Micros now) {
+  const double burst = rate;
+  auto [it, fresh] = buckets_.try_emplace(principal, Bucket{burst, now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(
+        burst, b.tokens + rate * static_cast<double>(now - b.at) / 1e6);
+    b.at = now;
+  }
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return 0;
+  }
+  return std::max<Micros>(
+      1, static_cast<Micros>((1 - b.tokens) / rate * 1e6 + 0.5));
+}
+
 Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
                              std::string_view method,
                              std::initializer_list<Named> named) {
@@ -152,6 +170,22 @@ Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
                  grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why)),
             std::nullopt};
   }
+  // How often: limits.rate_per_principal.
+  const uint32_t rate = snapshot->config().limits().rate_per_principal();
+  Micros wait = 0;
+  if (rate != 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    wait = rates_.Take(who->name, rate, clock_.Now());
+  }
+  if (wait != 0) {
+    return {Deny(ctx, method, who->name,
+                 grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                              StrCat("principal ", who->name,
+                                     " is over limits.rate_per_principal (",
+                                     rate, " calls a second); retry in ",
+                                     (wait + 999) / 1000, " ms"))),
+            std::nullopt};
+  }
   Caller caller{grpc::Status::OK, *who};
   if (grpc::Status s = CheckNamed(ctx, method, caller, named); !s.ok()) {
     return {s, std::nullopt};
@@ -198,9 +232,16 @@ grpc::Status Access::Deny(const grpc::ServerContextBase& ctx,
   p.set_method(std::string(method));
   p.set_principal(principal);
   p.set_peer(peer);
-  p.set_code(status.error_code() == grpc::StatusCode::UNAUTHENTICATED
-                 ? "UNAUTHENTICATED"
-                 : "PERMISSION_DENIED");
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAUTHENTICATED:
+      p.set_code("UNAUTHENTICATED");
+      break;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      p.set_code("RESOURCE_EXHAUSTED");
+      break;
+    default:
+      p.set_code("PERMISSION_DENIED");
+  }
   p.set_detail(status.error_message());
   p.set_suppressed(suppressed);
   std::string json;

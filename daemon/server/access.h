@@ -4,9 +4,10 @@
 // name or common name under mutual TLS), and the principal's roles must allow
 // the method (policy/access_policy.h). A refusal is UNAUTHENTICATED or
 // PERMISSION_DENIED and is logged as an "access.denied" audit entry, rate
-// limited so that a flood of refused calls cannot flood the log. With no
-// principals configured, every call is allowed (development on loopback).
-// Thread-safe.
+// limited so that a flood of refused calls cannot flood the log. A principal
+// over limits.rate_per_principal is RESOURCE_EXHAUSTED, logged the same way.
+// With no principals configured, every call is allowed (development on
+// loopback). Thread-safe.
 #ifndef GATEKEEPER_DAEMON_SERVER_ACCESS_H_
 #define GATEKEEPER_DAEMON_SERVER_ACCESS_H_
 
@@ -54,6 +55,23 @@ class DenialLimiter {
   std::map<std::string, Bucket, std::less<>> callers_;
 };
 
+// limits.rate_per_principal: a bucket per principal holding one second's
+// worth of calls, refilled at `rate` a second. Pure: the time comes in. Not
+// thread-safe. Principals come from the config, so the map stays small.
+class CallRateLimiter {
+ public:
+  // 0 when the call may start (and is counted); else how long, in
+  // microseconds, until it could.
+  Micros Take(const std::string& principal, uint32_t rate, Micros now);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    Micros at = 0;
+  };
+  std::map<std::string, Bucket, std::less<>> buckets_;
+};
+
 class Access {
  public:
   Access(const LiveConfig& config, Store& store, const Clock& clock)
@@ -95,6 +113,7 @@ class Access {
   const Clock& clock_;
   std::mutex mu_;
   DenialLimiter limiter_;  // guarded by mu_
+  CallRateLimiter rates_;  // guarded by mu_
 };
 
 }  // namespace gatekeeper

@@ -229,9 +229,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // A print batch at its limits (10,000 documents, 16 leaflets each, the
-  // longest ids) is about 13 MB; gRPC's default would refuse it at 4 MB.
-  builder.SetMaxReceiveMessageSize(32 << 20);
+  // limits.max_message_bytes: by default 32 MiB, as a print batch at its
+  // limits is about 13 MB (gRPC's default would refuse it at 4 MB).
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(cfg.limits().max_message_bytes()));
   int port = 0;
   auto credentials = ServerCredentialsFor(cfg.tls());
   if (!credentials.ok()) {

@@ -12,8 +12,8 @@ namespace gatekeeper {
 
 const std::vector<std::string>& RestartOnlyKeys() {
   static const std::vector<std::string> keys = {
-      "listen",    "data_dir", "utc_offset",        "max_batch",
-      "event_log", "http",     "audit_checkpoints", "tls"};
+      "listen", "data_dir",          "utc_offset", "max_batch", "event_log",
+      "http",   "audit_checkpoints", "tls",        "limits"};
   return keys;
 }
 

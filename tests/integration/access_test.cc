@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "clients/common/channel.h"
@@ -499,6 +500,68 @@ TEST_F(AccessTest, AnEmptyPrintRunActorIsTheCallersPrincipal) {
     if (e.kind() == "print.opened") actor = e.actor();
   }
   EXPECT_EQ(actor, "print_shop-svc");
+}
+
+// ---- Limits ----
+
+TEST(LimitsTest, APrincipalOverItsRateWaitsAndIsThenServedAgain) {
+  TempDir dir;
+  DaemonOptions options;
+  options.extra_yaml = PrincipalsYaml() + "limits: {rate_per_principal: 2}\n";
+  DaemonProcess daemon(dir.path() / "var", options);
+  ASSERT_TRUE(daemon.Start()) << daemon.error();
+  const std::string auditor = "Bearer " + TokenOf("auditor");
+  ASSERT_TRUE(CallEmpty(daemon.Channel(), kVerify, 5s, auditor).ok());
+  ASSERT_TRUE(CallEmpty(daemon.Channel(), kVerify, 5s, auditor).ok());
+  const grpc::Status over = CallEmpty(daemon.Channel(), kVerify, 5s, auditor);
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(over.error_message().find(
+                "principal auditor-svc is over limits.rate_per_principal (2 "
+                "calls a second); retry in "),
+            std::string::npos)
+      << over.error_message();
+  // Another principal has its own allowance.
+  EXPECT_NE(CallEmpty(daemon.Channel(), kRecord, 5s,
+                      "Bearer " + TokenOf("consent_writer"))
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Recovered after the wait.
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_TRUE(CallEmpty(daemon.Channel(), kVerify, 5s, auditor).ok());
+  // The refusal is in the log.
+  auto audit = v1::AuditService::NewStub(daemon.Channel());
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", auditor);
+  auto reader = audit->QueryAudit(&ctx, {});
+  v1::AuditEntry e;
+  int exhausted = 0;
+  while (reader->Read(&e)) {
+    exhausted +=
+        e.kind() == "access.denied" &&
+        e.payload_json().find("RESOURCE_EXHAUSTED") != std::string::npos;
+  }
+  EXPECT_EQ(exhausted, 1);
+}
+
+TEST(LimitsTest, AMessageOverMaxMessageBytesIsRefused) {
+  TempDir dir;
+  DaemonOptions options;
+  options.extra_yaml = "limits: {max_message_bytes: 65536}\n";
+  DaemonProcess daemon(dir.path() / "var", options);
+  ASSERT_TRUE(daemon.Start()) << daemon.error();
+  auto stub = v1::ConsentService::NewStub(daemon.Channel());
+  v1::RecordConsentRequest req;
+  req.set_evidence_ref(std::string(100'000, 'x'));
+  grpc::ClientContext ctx;
+  v1::ConsentRecord out;
+  const grpc::Status s = stub->RecordConsent(&ctx, req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << s.error_message();
+  // A small one gets through to validation.
+  req.set_evidence_ref("ev-1");
+  grpc::ClientContext ctx2;
+  EXPECT_EQ(stub->RecordConsent(&ctx2, req, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 // ---- The daemon's own refusals at start ----

@@ -138,5 +138,21 @@ TEST(DenialLimiterTest, WhileEveryCallerIsRecentNewOnesShareOneBucket) {
   EXPECT_EQ(admitted, 5);
 }
 
+TEST(CallRateLimiterTest, ASecondsWorthThenTheWaitThenServedAgain) {
+  CallRateLimiter limiter;
+  const Micros t0 = 1000 * kSecond;
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(limiter.Take("shop", 5, t0), 0) << i;
+  EXPECT_EQ(limiter.Take("shop", 5, t0), kSecond / 5);
+  // Another principal has its own bucket.
+  EXPECT_EQ(limiter.Take("dialer", 5, t0), 0);
+  // 100 ms on, half a call has come back: wait another 100 ms.
+  EXPECT_EQ(limiter.Take("shop", 5, t0 + kSecond / 10), kSecond / 10);
+  EXPECT_EQ(limiter.Take("shop", 5, t0 + kSecond / 5), 0);
+  // A long pause refills one second's worth, no more.
+  int served = 0;
+  while (limiter.Take("shop", 5, t0 + 60 * kSecond) == 0) ++served;
+  EXPECT_EQ(served, 5);
+}
+
 }  // namespace
 }  // namespace gatekeeper

@@ -212,6 +212,20 @@ TEST(SecurityConfigTest, TheYamlKeysParseAndValidateConfigChecksThem) {
       << s;
 }
 
+TEST(SecurityConfigTest, LimitsHaveDefaultsAndRanges) {
+  Config c = testing::TestConfig();
+  ASSERT_TRUE(ValidateLimits(c).ok());
+  EXPECT_EQ(c.limits().max_message_bytes(), 32u << 20);
+  EXPECT_EQ(c.limits().rate_per_principal(), 50'000u);
+  c.mutable_limits()->set_max_message_bytes(1000);
+  EXPECT_EQ(Message(ValidateLimits(c)),
+            "limits.max_message_bytes: expected 65536 to 1073741824 bytes");
+  c.mutable_limits()->set_max_message_bytes(65536);
+  c.mutable_limits()->set_rate_per_principal(20'000'000);
+  EXPECT_EQ(Message(ValidateLimits(c)),
+            "limits.rate_per_principal: expected 1 to 10000000 calls a second");
+}
+
 TEST(PrivateFileTest, AKeyReadableByOthersIsRefusedAndSaysChmod) {
   testing::TempDir dir;
   const auto path = dir.path() / "server.key";
