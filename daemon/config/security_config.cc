@@ -188,6 +188,10 @@ absl::Status ValidateLimits(config::v1::Config& config) {
     return Invalid("limits.rate_per_principal",
                    "expected 1 to 10000000 calls a second");
   }
+  if (limits.max_batch_items() == 0) limits.set_max_batch_items(kMaxBatchItems);
+  if (limits.max_batch_items() > kMaxBatchItems) {
+    return Invalid("limits.max_batch_items", "expected 1 to 10000 items");
+  }
   return absl::OkStatus();
 }
 

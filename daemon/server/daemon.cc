@@ -214,8 +214,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   st->retention->StartDaily(std::chrono::minutes(10), std::chrono::hours(24));
   st->admin = std::make_unique<AdminServiceImpl>(
       *st->access, *st->store, *st->checkpoints, *st->retention, dir);
-  st->print_runs =
-      std::make_unique<PrintRuns>(*st->store, clock, st->metrics.get());
+  st->print_runs = std::make_unique<PrintRuns>(
+      *st->store, clock, st->metrics.get(),
+      static_cast<int>(cfg.limits().max_batch_items()));
   Metrics* m = st->metrics.get();
   st->insert_gate = std::make_unique<InsertGateImpl>(
       *st->access, *st->gates, *st->print_runs,

@@ -312,9 +312,10 @@ void PrintRuns::DecideBatch(
         StrCat("print_run_id: run ", run_id, " is not open")));
   }
   const uint64_t batch_no = batch.batch_no();
-  if (batch.items_size() == 0 || batch.items_size() > kMaxItems) {
-    return done(absl::InvalidArgumentError(StrCat(
-        "batches[", batch_no, "].items: 1 to ", kMaxItems, " items a batch")));
+  if (batch.items_size() == 0 || batch.items_size() > max_items_) {
+    return done(absl::InvalidArgumentError(
+        StrCat("batches[", batch_no, "].items: 1 to ", max_items_,
+               " items a batch (limits.max_batch_items)")));
   }
   // Checked before anything is accepted: a bad batch changes nothing.
   std::shared_ptr<BatchJob> job;

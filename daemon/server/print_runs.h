@@ -34,13 +34,19 @@ namespace gatekeeper {
 
 class PrintRuns {
  public:
-  // Most items a batch may carry, and most candidate leaflets an item may.
+  // Most items a batch may carry (unless limits.max_batch_items says fewer),
+  // and most candidate leaflets an item may.
   static constexpr int kMaxItems = 10000;
   static constexpr int kMaxCandidates = 16;
 
-  // `metrics` (optional) counts each durable batch's decisions.
-  PrintRuns(Store& store, const Clock& clock, Metrics* metrics = nullptr)
-      : store_(store), clock_(clock), metrics_(metrics) {}
+  // `metrics` (optional) counts each durable batch's decisions; `max_items`
+  // is limits.max_batch_items.
+  PrintRuns(Store& store, const Clock& clock, Metrics* metrics = nullptr,
+            int max_items = kMaxItems)
+      : store_(store),
+        clock_(clock),
+        metrics_(metrics),
+        max_items_(max_items) {}
   ~PrintRuns();
 
   // Opens a run or resumes one cut off half-way; with replay_decided, calls
@@ -100,6 +106,7 @@ class PrintRuns {
   Store& store_;
   const Clock& clock_;
   Metrics* const metrics_;
+  const int max_items_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Run>> runs_;  // guarded by mu_
 };

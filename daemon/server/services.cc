@@ -201,6 +201,8 @@ grpc::Status ConsentServiceImpl::ImportConsents(
       !caller.status.ok()) {
     return caller.status;
   }
+  const int max_rows =
+      static_cast<int>(deps_.config.Get()->config().limits().max_batch_items());
   ImportTally tally(resp);
   v1::ImportConsentsRequest msg;
   uint64_t next_row = 1;
@@ -216,12 +218,13 @@ grpc::Status ConsentServiceImpl::ImportConsents(
     first = false;
     const uint64_t base = next_row;
     next_row += static_cast<uint64_t>(msg.consents_size());
-    if (msg.consents_size() > kMaxImportRowsPerMessage) {
+    if (msg.consents_size() > max_rows) {
       return grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
           StrCat("consents: rows ", base, " to ", next_row - 1, ": at most ",
-                 kMaxImportRowsPerMessage,
-                 " rows a message (rows before were processed)"));
+                 max_rows,
+                 " rows a message (limits.max_batch_items; rows before were "
+                 "processed)"));
     }
     // request_id is checked for the whole message first, so that nothing of
     // a message with a row missing it is stored.

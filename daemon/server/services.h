@@ -76,7 +76,6 @@ class ConsentServiceImpl final : public v1::ConsentService::Service {
 };
 
 // ImportConsents' limits (documented in consent_service.proto).
-inline constexpr int kMaxImportRowsPerMessage = 10'000;
 inline constexpr uint32_t kDefaultImportErrors = 100;
 inline constexpr uint32_t kMaxImportErrors = 1'000'000;
 // ExportConsents' page size.

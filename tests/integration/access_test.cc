@@ -564,6 +564,29 @@ TEST(LimitsTest, AMessageOverMaxMessageBytesIsRefused) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST(LimitsTest, AMessageOverMaxBatchItemsIsInvalidAndNamesTheLimit) {
+  TempDir dir;
+  DaemonOptions options;
+  options.extra_yaml = "limits: {max_batch_items: 2}\n";
+  DaemonProcess daemon(dir.path() / "var", options);
+  ASSERT_TRUE(daemon.Start()) << daemon.error();
+  auto stub = v1::ConsentService::NewStub(daemon.Channel());
+  grpc::ClientContext ctx;
+  v1::ImportConsentsResponse resp;
+  auto writer = stub->ImportConsents(&ctx, &resp);
+  v1::ImportConsentsRequest msg;
+  for (int i = 0; i < 3; ++i)
+    msg.add_consents()->set_request_id("r" + std::to_string(i));
+  writer->Write(msg);
+  writer->WritesDone();
+  const grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find(
+                "at most 2 rows a message (limits.max_batch_items"),
+            std::string::npos)
+      << s.error_message();
+}
+
 // ---- The daemon's own refusals at start ----
 
 TEST(AccessStartTest, PlaintextBeyondLoopbackIsRefusedNamingTheKey) {

@@ -217,6 +217,11 @@ TEST(SecurityConfigTest, LimitsHaveDefaultsAndRanges) {
   ASSERT_TRUE(ValidateLimits(c).ok());
   EXPECT_EQ(c.limits().max_message_bytes(), 32u << 20);
   EXPECT_EQ(c.limits().rate_per_principal(), 50'000u);
+  EXPECT_EQ(c.limits().max_batch_items(), 10'000u);
+  c.mutable_limits()->set_max_batch_items(10'001);
+  EXPECT_EQ(Message(ValidateLimits(c)),
+            "limits.max_batch_items: expected 1 to 10000 items");
+  c.mutable_limits()->set_max_batch_items(500);
   c.mutable_limits()->set_max_message_bytes(1000);
   EXPECT_EQ(Message(ValidateLimits(c)),
             "limits.max_message_bytes: expected 65536 to 1073741824 bytes");
