@@ -444,23 +444,31 @@ TEST_F(AccessTest, ADialerNamesItsAgents) {
   EXPECT_EQ(resp.decision().verdict(), v1::VERDICT_BLOCK);
 }
 
+// Opens print run `run_id` as `actor` and closes it at once; the status.
+grpc::Status OpenAndCloseRun(const std::shared_ptr<grpc::Channel>& channel,
+                             const std::string& run_id,
+                             const std::string& actor) {
+  auto stub = v1::InsertGate::NewStub(channel);
+  grpc::ClientContext ctx;
+  auto stream = stub->CheckInsertBatch(&ctx);
+  v1::InsertBatchRequest open;
+  open.mutable_open()->set_print_run_id(run_id);
+  open.mutable_open()->set_actor(actor);
+  stream->Write(open);
+  v1::InsertBatchRequest close;
+  close.mutable_close();
+  stream->Write(close);
+  stream->WritesDone();
+  v1::InsertBatchResponse r;
+  while (stream->Read(&r)) {
+  }
+  return stream->Finish();
+}
+
 TEST_F(AccessTest, APrintRunOpenedForAnotherActorIsPermissionDenied) {
-  auto stub = v1::InsertGate::NewStub(As("print_shop"));
   for (const std::string actor : {"mallory", "print_shop-svc"}) {
-    grpc::ClientContext ctx;
-    auto stream = stub->CheckInsertBatch(&ctx);
-    v1::InsertBatchRequest open;
-    open.mutable_open()->set_print_run_id("run-" + actor);
-    open.mutable_open()->set_actor(actor);
-    stream->Write(open);
-    v1::InsertBatchRequest close;
-    close.mutable_close();
-    stream->Write(close);
-    stream->WritesDone();
-    v1::InsertBatchResponse r;
-    while (stream->Read(&r)) {
-    }
-    const grpc::Status s = stream->Finish();
+    const grpc::Status s =
+        OpenAndCloseRun(As("print_shop"), "run-" + actor, actor);
     if (actor == "mallory") {
       EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
       EXPECT_EQ(s.error_message().rfind(
@@ -476,20 +484,7 @@ TEST_F(AccessTest, APrintRunOpenedForAnotherActorIsPermissionDenied) {
 }
 
 TEST_F(AccessTest, AnEmptyPrintRunActorIsTheCallersPrincipal) {
-  auto stub = v1::InsertGate::NewStub(As("print_shop"));
-  grpc::ClientContext ctx;
-  auto stream = stub->CheckInsertBatch(&ctx);
-  v1::InsertBatchRequest open;
-  open.mutable_open()->set_print_run_id("run-1");
-  stream->Write(open);
-  v1::InsertBatchRequest close;
-  close.mutable_close();
-  stream->Write(close);
-  stream->WritesDone();
-  v1::InsertBatchResponse r;
-  while (stream->Read(&r)) {
-  }
-  const grpc::Status s = stream->Finish();
+  const grpc::Status s = OpenAndCloseRun(As("print_shop"), "run-1", "");
   ASSERT_TRUE(s.ok()) << s.error_message();
   auto audit = v1::AuditService::NewStub(As("auditor"));
   grpc::ClientContext qctx;
