@@ -192,6 +192,13 @@ absl::Status ValidateLimits(config::v1::Config& config) {
   if (limits.max_batch_items() > kMaxBatchItems) {
     return Invalid("limits.max_batch_items", "expected 1 to 10000 items");
   }
+  if (limits.max_streams_per_principal() == 0) {
+    limits.set_max_streams_per_principal(kDefaultMaxStreamsPerPrincipal);
+  }
+  if (limits.max_streams_per_principal() > 100'000) {
+    return Invalid("limits.max_streams_per_principal",
+                   "expected 1 to 100000 streams");
+  }
   return absl::OkStatus();
 }
 

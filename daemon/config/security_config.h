@@ -28,6 +28,7 @@ absl::Status ValidateLimits(config::v1::Config& config);
 inline constexpr uint32_t kDefaultMaxMessageBytes = 32u << 20;
 inline constexpr uint32_t kDefaultRatePerPrincipal = 50'000;
 inline constexpr uint32_t kMaxBatchItems = 10'000;
+inline constexpr uint32_t kDefaultMaxStreamsPerPrincipal = 64;
 
 }  // namespace gatekeeper
 

@@ -102,7 +102,8 @@ Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
                              std::initializer_list<Named> named) {
   const std::shared_ptr<const ConfigSnapshot> snapshot = config_.Get();
   const Principals& principals = snapshot->principals;
-  if (!principals.configured()) return {grpc::Status::OK, std::nullopt};
+  if (!principals.configured())
+    return {grpc::Status::OK, std::nullopt, nullptr};
 
   // Who: the token and the certificate, when both are there, must agree.
   const Principal* by_token = nullptr;
@@ -116,7 +117,7 @@ Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
       return {Deny(ctx, method, "",
                    grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                 "authorization: expected \"Bearer TOKEN\"")),
-              std::nullopt};
+              std::nullopt, nullptr};
     }
     by_token =
         principals.ByTokenSha256(ToHex(Sha256(value.substr(kBearer.size()))));
@@ -125,7 +126,7 @@ Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
                    grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                 "the bearer token is not a configured "
                                 "principal's")),
-              std::nullopt};
+              std::nullopt, nullptr};
     }
   }
   const Principal* by_cert = nullptr;
@@ -140,7 +141,7 @@ Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
                               StrCat("the bearer token is ", by_token->name,
                                      "'s but the client certificate is ",
                                      by_cert->name, "'s"))),
-            std::nullopt};
+            std::nullopt, nullptr};
   }
   const Principal* who = by_token != nullptr ? by_token : by_cert;
   if (who == nullptr) {
@@ -152,7 +153,7 @@ Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
                      ") is not a configured principal's");
     return {Deny(ctx, method, "",
                  grpc::Status(grpc::StatusCode::UNAUTHENTICATED, why)),
-            std::nullopt};
+            std::nullopt, nullptr};
   }
 
   // What: the method's roles.
@@ -168,7 +169,7 @@ Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
                      RoleNames(allowed));
     return {Deny(ctx, method, who->name,
                  grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why)),
-            std::nullopt};
+            std::nullopt, nullptr};
   }
   // How often: limits.rate_per_principal.
   const uint32_t rate = snapshot->config().limits().rate_per_principal();
@@ -184,13 +185,44 @@ Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
                                      " is over limits.rate_per_principal (",
                                      rate, " calls a second); retry in ",
                                      (wait + 999) / 1000, " ms"))),
-            std::nullopt};
+            std::nullopt, nullptr};
   }
-  Caller caller{grpc::Status::OK, *who};
+  Caller caller{grpc::Status::OK, *who, nullptr};
   if (grpc::Status s = CheckNamed(ctx, method, caller, named); !s.ok()) {
-    return {s, std::nullopt};
+    return {s, std::nullopt, nullptr};
   }
   return caller;
+}
+
+Access::Caller Access::CheckStream(const grpc::ServerContextBase& ctx,
+                                   std::string_view method,
+                                   std::initializer_list<Named> named) {
+  Caller caller = Check(ctx, method, named);
+  if (!caller.status.ok() || !caller.principal) return caller;
+  const std::string& name = caller.principal->name;
+  const uint32_t most =
+      config_.Get()->config().limits().max_streams_per_principal();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    uint32_t& open = streams_[name];
+    if (most == 0 || open < most) {
+      ++open;
+      caller.stream_slot = std::shared_ptr<void>(nullptr, [this, name](void*) {
+        std::lock_guard<std::mutex> released(mu_);
+        if (auto it = streams_.find(name); it != streams_.end()) {
+          if (--it->second == 0) streams_.erase(it);
+        }
+      });
+      return caller;
+    }
+  }
+  return {Deny(ctx, method, name,
+               grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            StrCat("principal ", name, " already holds ", most,
+                                   " open streams "
+                                   "(limits.max_streams_per_principal); close "
+                                   "one first"))),
+          std::nullopt, nullptr};
 }
 
 grpc::Status Access::CheckNamed(const grpc::ServerContextBase& ctx,

@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -81,6 +82,9 @@ class Access {
     grpc::Status status;  // OK, UNAUTHENTICATED or PERMISSION_DENIED
     // Who calls; nullopt when no principals are configured (or refused).
     std::optional<Principal> principal;
+    // For a stream (CheckStream): its place among the principal's open
+    // streams, given back when the last copy of the Caller goes.
+    std::shared_ptr<void> stream_slot;
   };
   // A field of the request that names a person (actor, collected_by,
   // requested_by, approver, agent_id): its name in errors, and its value.
@@ -97,6 +101,13 @@ class Access {
   Caller Check(const grpc::ServerContextBase& ctx, std::string_view method,
                std::initializer_list<Named> named = {});
 
+  // Check, for a streaming RPC: also takes one of the principal's
+  // limits.max_streams_per_principal, held by the returned Caller (keep it
+  // until the stream ends); RESOURCE_EXHAUSTED, logged, when none is left.
+  Caller CheckStream(const grpc::ServerContextBase& ctx,
+                     std::string_view method,
+                     std::initializer_list<Named> named = {});
+
   // The same check of named fields for a caller already admitted, for a
   // stream whose first message names its actor.
   grpc::Status CheckNamed(const grpc::ServerContextBase& ctx,
@@ -112,8 +123,9 @@ class Access {
   Store& store_;
   const Clock& clock_;
   std::mutex mu_;
-  DenialLimiter limiter_;  // guarded by mu_
-  CallRateLimiter rates_;  // guarded by mu_
+  DenialLimiter limiter_;                                 // guarded by mu_
+  CallRateLimiter rates_;                                 // guarded by mu_
+  std::map<std::string, uint32_t, std::less<>> streams_;  // guarded by mu_
 };
 
 }  // namespace gatekeeper

@@ -28,11 +28,10 @@ struct RemoveOnExit {
 grpc::Status AdminServiceImpl::Backup(
     grpc::ServerContext* ctx, const v1::BackupRequest* req,
     grpc::ServerWriter<v1::BackupChunk>* writer) {
-  if (auto caller = access_.Check(*ctx, "/gatekeeper.v1.AdminService/Backup",
-                                  {{"requested_by", req->requested_by()}});
-      !caller.status.ok()) {
-    return caller.status;
-  }
+  const auto caller =
+      access_.CheckStream(*ctx, "/gatekeeper.v1.AdminService/Backup",
+                          {{"requested_by", req->requested_by()}});
+  if (!caller.status.ok()) return caller.status;
   if (req->requested_by().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "requested_by: is required");

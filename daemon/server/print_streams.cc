@@ -324,7 +324,9 @@ class ReconcileStream final
 class PullListStream final
     : public grpc::ServerWriteReactor<v1::PullListEntry> {
  public:
-  PullListStream(PrintRuns& runs, const v1::PullListRequest& req) {
+  PullListStream(PrintRuns& runs, const v1::PullListRequest& req,
+                 std::shared_ptr<void> stream_slot)
+      : stream_slot_(std::move(stream_slot)) {
     status_ = runs.PullList(req, [&](v1::PullListEntry e) {
       entries_.push_back(std::move(e));
       return true;
@@ -348,6 +350,7 @@ class PullListStream final
   }
 
   absl::Status status_;
+  const std::shared_ptr<void> stream_slot_;  // limits.max_streams_per_principal
   std::vector<v1::PullListEntry> entries_;
   size_t next_ = 0;
 };
@@ -358,7 +361,7 @@ grpc::ServerBidiReactor<v1::InsertBatchRequest, v1::InsertBatchResponse>*
 InsertGateImpl::CheckInsertBatch(grpc::CallbackServerContext* ctx) {
   constexpr std::string_view kMethod =
       "/gatekeeper.v1.InsertGate/CheckInsertBatch";
-  auto caller = access_.Check(*ctx, kMethod);
+  auto caller = access_.CheckStream(*ctx, kMethod);
   if (!caller.status.ok()) {
     return new RefusedBidi<v1::InsertBatchRequest, v1::InsertBatchResponse>(
         caller.status);
@@ -370,7 +373,7 @@ InsertGateImpl::CheckInsertBatch(grpc::CallbackServerContext* ctx) {
 grpc::ServerReadReactor<v1::ReconcileRequest>* InsertGateImpl::ReconcileRun(
     grpc::CallbackServerContext* ctx, v1::ReconcileResponse* resp) {
   constexpr std::string_view kMethod = "/gatekeeper.v1.InsertGate/ReconcileRun";
-  auto caller = access_.Check(*ctx, kMethod);
+  auto caller = access_.CheckStream(*ctx, kMethod);
   if (!caller.status.ok()) {
     return new RefusedRead<v1::ReconcileRequest>(caller.status);
   }
@@ -380,11 +383,11 @@ grpc::ServerReadReactor<v1::ReconcileRequest>* InsertGateImpl::ReconcileRun(
 
 grpc::ServerWriteReactor<v1::PullListEntry>* InsertGateImpl::PullList(
     grpc::CallbackServerContext* ctx, const v1::PullListRequest* req) {
-  if (auto caller = access_.Check(*ctx, "/gatekeeper.v1.InsertGate/PullList");
-      !caller.status.ok()) {
+  auto caller = access_.CheckStream(*ctx, "/gatekeeper.v1.InsertGate/PullList");
+  if (!caller.status.ok()) {
     return new RefusedWrite<v1::PullListEntry>(caller.status);
   }
-  return new PullListStream(runs_, *req);
+  return new PullListStream(runs_, *req, std::move(caller.stream_slot));
 }
 
 }  // namespace gatekeeper

@@ -196,11 +196,9 @@ grpc::Status ConsentServiceImpl::ImportConsents(
     grpc::ServerContext* ctx,
     grpc::ServerReader<v1::ImportConsentsRequest>* reader,
     v1::ImportConsentsResponse* resp) {
-  if (auto caller = deps_.access.Check(
-          *ctx, "/gatekeeper.v1.ConsentService/ImportConsents");
-      !caller.status.ok()) {
-    return caller.status;
-  }
+  const auto caller = deps_.access.CheckStream(
+      *ctx, "/gatekeeper.v1.ConsentService/ImportConsents");
+  if (!caller.status.ok()) return caller.status;
   const int max_rows =
       static_cast<int>(deps_.config.Get()->config().limits().max_batch_items());
   ImportTally tally(resp);
@@ -271,12 +269,10 @@ grpc::Status ConsentServiceImpl::ImportConsents(
 grpc::Status ConsentServiceImpl::ExportConsents(
     grpc::ServerContext* ctx, const v1::ExportConsentsRequest* req,
     grpc::ServerWriter<v1::ExportConsentsResponse>* writer) {
-  if (auto caller = deps_.access.Check(
-          *ctx, "/gatekeeper.v1.ConsentService/ExportConsents",
-          {{"requested_by", req->requested_by()}});
-      !caller.status.ok()) {
-    return caller.status;
-  }
+  const auto caller = deps_.access.CheckStream(
+      *ctx, "/gatekeeper.v1.ConsentService/ExportConsents",
+      {{"requested_by", req->requested_by()}});
+  if (!caller.status.ok()) return caller.status;
   if (absl::Status s = policy::ValidateExportConsents(*req); !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -445,11 +441,9 @@ grpc::Status CampaignServiceImpl::ListCampaigns(
 grpc::Status AuditServiceImpl::QueryAudit(
     grpc::ServerContext* ctx, const v1::QueryAuditRequest* req,
     grpc::ServerWriter<v1::AuditEntry>* writer) {
-  if (auto caller =
-          deps_.access.Check(*ctx, "/gatekeeper.v1.AuditService/QueryAudit");
-      !caller.status.ok()) {
-    return caller.status;
-  }
+  const auto caller =
+      deps_.access.CheckStream(*ctx, "/gatekeeper.v1.AuditService/QueryAudit");
+  if (!caller.status.ok()) return caller.status;
   constexpr uint32_t kDefaultLimit = 1000, kMaxLimit = 100000;
   if (req->limit() > kMaxLimit) {
     return ToGrpcStatus(absl::InvalidArgumentError(

@@ -104,11 +104,9 @@ void AuditServiceImpl::Watchdog() {
 grpc::Status AuditServiceImpl::WatchAudit(
     grpc::ServerContext* ctx, const v1::WatchAuditRequest* req,
     grpc::ServerWriter<v1::AuditEntry>* writer) {
-  if (auto caller =
-          deps_.access.Check(*ctx, "/gatekeeper.v1.AuditService/WatchAudit");
-      !caller.status.ok()) {
-    return caller.status;
-  }
+  const auto caller =
+      deps_.access.CheckStream(*ctx, "/gatekeeper.v1.AuditService/WatchAudit");
+  if (!caller.status.ok()) return caller.status;
   for (int i = 0; i < req->kinds_size(); ++i) {
     const std::string& k = req->kinds(i);
     if (k.empty() || k.size() > 64) {

@@ -582,6 +582,52 @@ TEST(LimitsTest, AMessageOverMaxBatchItemsIsInvalidAndNamesTheLimit) {
       << s.error_message();
 }
 
+TEST(LimitsTest, APrincipalHoldsAtMostMaxStreamsAndGetsThemBack) {
+  TempDir dir;
+  DaemonOptions options;
+  options.extra_yaml =
+      PrincipalsYaml() + "limits: {max_streams_per_principal: 1}\n";
+  DaemonProcess daemon(dir.path() / "var", options);
+  ASSERT_TRUE(daemon.Start()) << daemon.error();
+  const std::string auditor = "Bearer " + TokenOf("auditor");
+  constexpr char kExport[] = "/gatekeeper.v1.ConsentService/ExportConsents";
+  // Polls a short stream of the auditor's until its status is or is not
+  // RESOURCE_EXHAUSTED, for up to ten seconds.
+  auto until = [&](bool exhausted) {
+    for (int i = 0; i < 200; ++i) {
+      const grpc::Status s = CallEmpty(daemon.Channel(), kExport, 5s, auditor);
+      if ((s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ==
+          exhausted) {
+        return s;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return grpc::Status(grpc::StatusCode::INTERNAL, "never");
+  };
+  // A watch holds the auditor's one stream while it runs.
+  auto audit = v1::AuditService::NewStub(daemon.Channel());
+  grpc::ClientContext watch_ctx;
+  watch_ctx.AddMetadata("authorization", auditor);
+  auto watch = audit->WatchAudit(&watch_ctx, {});
+  const grpc::Status full = until(true);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(full.error_message(),
+            "principal auditor-svc already holds 1 open streams "
+            "(limits.max_streams_per_principal); close one first");
+  // Another principal's streams are its own.
+  EXPECT_NE(
+      CallEmpty(daemon.Channel(), kExport, 5s, "Bearer " + TokenOf("admin"))
+          .error_code(),
+      grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // The watch ends: the stream is given back.
+  watch_ctx.TryCancel();
+  v1::AuditEntry e;
+  while (watch->Read(&e)) {
+  }
+  (void)watch->Finish();
+  EXPECT_NE(until(false).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 // ---- The daemon's own refusals at start ----
 
 TEST(AccessStartTest, PlaintextBeyondLoopbackIsRefusedNamingTheKey) {

@@ -218,6 +218,7 @@ TEST(SecurityConfigTest, LimitsHaveDefaultsAndRanges) {
   EXPECT_EQ(c.limits().max_message_bytes(), 32u << 20);
   EXPECT_EQ(c.limits().rate_per_principal(), 50'000u);
   EXPECT_EQ(c.limits().max_batch_items(), 10'000u);
+  EXPECT_EQ(c.limits().max_streams_per_principal(), 64u);
   c.mutable_limits()->set_max_batch_items(10'001);
   EXPECT_EQ(Message(ValidateLimits(c)),
             "limits.max_batch_items: expected 1 to 10000 items");
