@@ -22,6 +22,12 @@ struct Principal {
 class Principals {
  public:
   explicit Principals(const Config& config);
+  // The token and subject maps point into by_name_: a copy would point into
+  // the original. A move keeps the map's nodes, so it may move.
+  Principals(const Principals&) = delete;
+  Principals& operator=(const Principals&) = delete;
+  Principals(Principals&&) = default;
+  Principals& operator=(Principals&&) = default;
 
   // False when the config names no principal: no authentication
   // (development on loopback).
