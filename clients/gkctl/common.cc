@@ -30,15 +30,6 @@ std::string CodeName(grpc::StatusCode code) {
   return name.empty() ? StrCat("CODE_", static_cast<int>(code)) : name;
 }
 
-// One line: control characters (newlines included) become spaces.
-std::string OneLine(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  return out;
-}
-
 // "PURPOSE_" for Purpose: the name of the UNSPECIFIED value, minus that word.
 std::string_view Prefix(const EnumDescriptor* d) {
   const EnumValueDescriptor* zero = d->FindValueByNumber(0);
@@ -72,6 +63,14 @@ std::string Choices(const EnumDescriptor* d) {
 }
 
 }  // namespace
+
+std::string OneLine(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return out;
+}
 
 void OnSelect(CLI::App* cmd, Action* action, Action run) {
   cmd->callback([action, run = std::move(run)] { *action = run; });

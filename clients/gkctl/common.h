@@ -63,6 +63,10 @@ std::unique_ptr<typename Service::Stub> NewStub(const Globals& g) {
 // A context for one RPC, with the --timeout deadline.
 std::unique_ptr<grpc::ClientContext> NewContext(const Globals& g);
 
+// `s` for a one-line message: control characters (newlines included) become
+// spaces.
+std::string OneLine(std::string_view s);
+
 // Throws Error("<CODE_NAME>: <message>[<suffix>]") unless `s` is OK.
 void CheckRpc(const grpc::Status& s, std::string_view suffix = {});
 

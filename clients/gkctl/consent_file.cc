@@ -29,6 +29,7 @@
 #include "clients/common/csv.h"
 #include "clients/common/progress.h"
 #include "clients/gkctl/commands.h"
+#include "clients/gkctl/import_rows.h"
 #include "daemon/common/strings.h"
 #include "gatekeeper/v1/consent_service.grpc.pb.h"
 
@@ -41,12 +42,6 @@ using gatekeeper::StrCat;
 using gkclient::CsvReader;
 using google::protobuf::util::TimeUtil;
 
-// The import file's columns, in this order.
-constexpr std::string_view kImportColumns[] = {
-    "request_id",   "customer_id", "purpose",     "company_id",
-    "phone_number", "notice_id",   "channel",     "evidence_ref",
-    "collected_at", "expires_at",  "collected_by"};
-constexpr size_t kColumnCount = std::size(kImportColumns);
 // The export file's: the import's with phone_masked for phone_number, then
 // what a migration needs besides.
 constexpr std::string_view kExportColumns[] = {
@@ -85,56 +80,6 @@ std::string TimeText(bool has, const google::protobuf::Timestamp& t) {
   return has ? TimeUtil::ToString(t) : std::string();
 }
 
-// Parses record fields into a request; throws Error("<field>: <reason>").
-class RowParser {
- public:
-  void Parse(std::vector<std::string>& f, v1::RecordConsentRequest& r) {
-    if (f.size() != kColumnCount) {
-      throw Error(
-          StrCat("record: ", f.size(), " fields, expected ", kColumnCount));
-    }
-    if (f[0].empty()) throw Error("request_id: is required for an import");
-    r.set_request_id(std::move(f[0]));
-    r.set_customer_id(std::move(f[1]));
-    r.set_purpose(static_cast<v1::Purpose>(
-        Enum(google::protobuf::GetEnumDescriptor<v1::Purpose>(), "purpose",
-             f[2], purposes_)));
-    r.set_company_id(std::move(f[3]));
-    r.set_phone_number(std::move(f[4]));
-    r.set_notice_id(std::move(f[5]));
-    r.set_channel(static_cast<v1::ConsentChannel>(
-        Enum(google::protobuf::GetEnumDescriptor<v1::ConsentChannel>(),
-             "channel", f[6], channels_)));
-    r.set_evidence_ref(std::move(f[7]));
-    Time("collected_at", f[8], r.mutable_collected_at());
-    if (!f[9].empty()) Time("expires_at", f[9], r.mutable_expires_at());
-    r.set_collected_by(std::move(f[10]));
-  }
-
- private:
-  // Few distinct values: each is parsed once.
-  static int Enum(const google::protobuf::EnumDescriptor* d,
-                  std::string_view field, const std::string& value,
-                  std::unordered_map<std::string, int>& cache) {
-    auto it = cache.find(value);
-    if (it != cache.end()) return it->second;
-    const int n = ParseEnumNumber(d, field, value);
-    cache.emplace(value, n);
-    return n;
-  }
-  static void Time(std::string_view field, const std::string& value,
-                   google::protobuf::Timestamp* out) {
-    if (value.empty()) throw Error(StrCat(field, ": is required"));
-    if (!TimeUtil::FromString(value, out)) {
-      throw Error(StrCat(field, ": invalid time \"", value,
-                         "\" (expected RFC 3339, e.g. "
-                         "2026-04-01T00:00:00+09:00)"));
-    }
-  }
-
-  std::unordered_map<std::string, int> purposes_, channels_;
-};
-
 // 64-bit FNV-1a, to find request_ids used twice in a file without keeping
 // them all.
 uint64_t Hash(std::string_view s, uint64_t h = 14695981039346656037ull) {
@@ -155,22 +100,13 @@ struct CsvFile {
     reader = std::make_unique<CsvReader>(in);
     std::vector<std::string> header;
     if (reader->Next(header) != CsvReader::Result::kRecord) {
-      throw Error(
-          StrCat(path, ": line 1: expected the header \"", Header(), "\""));
+      throw Error(StrCat(path, ": line 1: expected the header \"",
+                         ImportHeader(), "\""));
     }
-    bool same = header.size() == kColumnCount;
-    for (size_t i = 0; same && i < kColumnCount; ++i) {
-      same = header[i] == kImportColumns[i];
-    }
-    if (!same) {
+    if (!IsImportHeader(header)) {
       throw Error(StrCat(path, ": line 1: the header must be exactly \"",
-                         Header(), "\""));
+                         ImportHeader(), "\""));
     }
-  }
-  static std::string Header() {
-    std::string h;
-    for (auto c : kImportColumns) h += StrCat(h.empty() ? "" : ",", c);
-    return h;
   }
   std::ifstream in;
   std::unique_ptr<CsvReader> reader;
@@ -201,7 +137,7 @@ PassResult RunPass(
   auto writer = stub->ImportConsents(&ctx, &out.response);
   gkclient::Progress progress(validate_only ? "checking " : "importing",
                               total_records, "rows");
-  RowParser parser;
+  ImportRowParser parser;
   // (request_id hash, content hash, line): duplicates found after the pass.
   std::vector<std::array<uint64_t, 3>> ids;
   v1::ImportConsentsRequest msg;
@@ -384,7 +320,7 @@ int Import(const Globals& g, const ImportOptions& o) {
         ++set_aside;
         if (!bad_file) return;
         std::vector<std::string_view> cols(fields.begin(), fields.end());
-        cols.resize(kColumnCount);
+        cols.resize(kImportColumnCount);
         cols.push_back(why);
         std::string rec;
         gkclient::AppendCsvRecord(rec, cols, "\r\n");
