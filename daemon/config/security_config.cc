@@ -199,6 +199,14 @@ absl::Status ValidateLimits(config::v1::Config& config) {
     return Invalid("limits.max_streams_per_principal",
                    "expected 1 to 100000 streams");
   }
+  if (limits.default_deadline_ms() == 0) {
+    limits.set_default_deadline_ms(kDefaultDeadlineMs);
+  }
+  if (limits.default_deadline_ms() < 1000 ||
+      limits.default_deadline_ms() > 86'400'000) {
+    return Invalid("limits.default_deadline_ms",
+                   "expected 1000 to 86400000 ms");
+  }
   return absl::OkStatus();
 }
 

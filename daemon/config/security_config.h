@@ -29,6 +29,7 @@ inline constexpr uint32_t kDefaultMaxMessageBytes = 32u << 20;
 inline constexpr uint32_t kDefaultRatePerPrincipal = 50'000;
 inline constexpr uint32_t kMaxBatchItems = 10'000;
 inline constexpr uint32_t kDefaultMaxStreamsPerPrincipal = 64;
+inline constexpr uint32_t kDefaultDeadlineMs = 600'000;
 
 }  // namespace gatekeeper
 

@@ -97,7 +97,30 @@ Micros CallRateLimiter::Take(const std::string& principal, uint32_t rate,
       1, static_cast<Micros>((1 - b.tokens) / rate * 1e6 + 0.5));
 }
 
+Access::Access(const LiveConfig& config, Store& store, const Clock& clock)
+    : config_(config),
+      store_(store),
+      clock_(clock),
+      deadlines_([](const std::string& method) {
+        spdlog::warn(
+            "{} cancelled: it carried no deadline and ran past "
+            "limits.default_deadline_ms",
+            method);
+      }) {}
+
 Access::Caller Access::Check(const grpc::ServerContextBase& ctx,
+                             std::string_view method,
+                             std::initializer_list<Named> named) {
+  Caller caller = Admit(ctx, method, named);
+  if (caller.status.ok() && !DeadlineWatch::HasDeadline(ctx) &&
+      method != "/gatekeeper.v1.AuditService/WatchAudit") {
+    caller.held = deadlines_.Watch(
+        ctx, method, config_.Get()->config().limits().default_deadline_ms());
+  }
+  return caller;
+}
+
+Access::Caller Access::Admit(const grpc::ServerContextBase& ctx,
                              std::string_view method,
                              std::initializer_list<Named> named) {
   const std::shared_ptr<const ConfigSnapshot> snapshot = config_.Get();
@@ -207,12 +230,14 @@ Access::Caller Access::CheckStream(const grpc::ServerContextBase& ctx,
     uint32_t& open = streams_[name];
     if (most == 0 || open < most) {
       ++open;
-      caller.stream_slot = std::shared_ptr<void>(nullptr, [this, name](void*) {
-        std::lock_guard<std::mutex> released(mu_);
-        if (auto it = streams_.find(name); it != streams_.end()) {
-          if (--it->second == 0) streams_.erase(it);
-        }
-      });
+      caller.held = std::shared_ptr<void>(
+          nullptr, [this, name, watch = std::move(caller.held)](void*) {
+            (void)watch;  // released with the slot
+            std::lock_guard<std::mutex> released(mu_);
+            if (auto it = streams_.find(name); it != streams_.end()) {
+              if (--it->second == 0) streams_.erase(it);
+            }
+          });
       return caller;
     }
   }

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "daemon/common/clock.h"
+#include "daemon/server/deadline_watch.h"
 #include "daemon/server/live_config.h"
 #include "daemon/server/principals.h"
 #include "daemon/store/store.h"
@@ -75,16 +76,16 @@ class CallRateLimiter {
 
 class Access {
  public:
-  Access(const LiveConfig& config, Store& store, const Clock& clock)
-      : config_(config), store_(store), clock_(clock) {}
+  Access(const LiveConfig& config, Store& store, const Clock& clock);
 
   struct Caller {
     grpc::Status status;  // OK, UNAUTHENTICATED or PERMISSION_DENIED
     // Who calls; nullopt when no principals are configured (or refused).
     std::optional<Principal> principal;
-    // For a stream (CheckStream): its place among the principal's open
-    // streams, given back when the last copy of the Caller goes.
-    std::shared_ptr<void> stream_slot;
+    // What the call holds until the last copy of the Caller goes: its
+    // deadline watch (limits.default_deadline_ms) and, for a stream
+    // (CheckStream), its place among the principal's open streams.
+    std::shared_ptr<void> held;
   };
   // A field of the request that names a person (actor, collected_by,
   // requested_by, approver, agent_id): its name in errors, and its value.
@@ -98,6 +99,8 @@ class Access {
   // unless its roles act for others (policy::MayActForOthers): else
   // PERMISSION_DENIED, logged like any refusal. An empty field is left to
   // the request's own validation.
+  // A call that carries no deadline is watched (DeadlineWatch) while the
+  // Caller is held, except WatchAudit, a subscription the client ends.
   Caller Check(const grpc::ServerContextBase& ctx, std::string_view method,
                std::initializer_list<Named> named = {});
 
@@ -115,6 +118,9 @@ class Access {
                           std::initializer_list<Named> named);
 
  private:
+  // Check without the deadline watch.
+  Caller Admit(const grpc::ServerContextBase& ctx, std::string_view method,
+               std::initializer_list<Named> named);
   // Logs the refusal unless the rate limit says not to; returns the status.
   grpc::Status Deny(const grpc::ServerContextBase& ctx, std::string_view method,
                     const std::string& principal, grpc::Status status);
@@ -126,6 +132,7 @@ class Access {
   DenialLimiter limiter_;                                 // guarded by mu_
   CallRateLimiter rates_;                                 // guarded by mu_
   std::map<std::string, uint32_t, std::less<>> streams_;  // guarded by mu_
+  DeadlineWatch deadlines_;
 };
 
 }  // namespace gatekeeper

@@ -387,7 +387,7 @@ grpc::ServerWriteReactor<v1::PullListEntry>* InsertGateImpl::PullList(
   if (!caller.status.ok()) {
     return new RefusedWrite<v1::PullListEntry>(caller.status);
   }
-  return new PullListStream(runs_, *req, std::move(caller.stream_slot));
+  return new PullListStream(runs_, *req, std::move(caller.held));
 }
 
 }  // namespace gatekeeper

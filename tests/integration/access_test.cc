@@ -628,6 +628,60 @@ TEST(LimitsTest, APrincipalHoldsAtMostMaxStreamsAndGetsThemBack) {
   EXPECT_NE(until(false).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
+TEST(LimitsTest, ACallWithoutADeadlineIsCancelledAfterTheDefaultOne) {
+  TempDir dir;
+  DaemonOptions options;
+  options.extra_yaml = PrincipalsYaml() +
+                       "limits: {default_deadline_ms: 1000, "
+                       "max_streams_per_principal: 1}\n";
+  DaemonProcess daemon(dir.path() / "var", options);
+  ASSERT_TRUE(daemon.Start()) << daemon.error();
+  const std::string writer = "Bearer " + TokenOf("consent_writer");
+  const std::string auditor = "Bearer " + TokenOf("auditor");
+  auto consents = v1::ConsentService::NewStub(daemon.Channel());
+  auto audit = v1::AuditService::NewStub(daemon.Channel());
+
+  // A watch, which carries no deadline either, is a subscription: exempt.
+  grpc::ClientContext watch_ctx;
+  watch_ctx.AddMetadata("authorization", auditor);
+  auto watch = audit->WatchAudit(&watch_ctx, {});
+
+  // An import opened without a deadline and left silent.
+  const auto opened = std::chrono::steady_clock::now();
+  grpc::ClientContext silent_ctx;
+  silent_ctx.AddMetadata("authorization", writer);
+  v1::ImportConsentsResponse silent_resp;
+  auto silent = consents->ImportConsents(&silent_ctx, &silent_resp);
+  const grpc::Status cut = silent->Finish();
+  const auto after = std::chrono::steady_clock::now() - opened;
+  EXPECT_EQ(cut.error_code(), grpc::StatusCode::CANCELLED)
+      << cut.error_message();
+  EXPECT_GE(after, 900ms);
+  EXPECT_LT(after, 5s);
+
+  // Its stream came back; a call with its own, longer deadline keeps it.
+  grpc::ClientContext own_ctx;
+  own_ctx.AddMetadata("authorization", writer);
+  own_ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+  v1::ImportConsentsResponse own_resp;
+  auto own = consents->ImportConsents(&own_ctx, &own_resp);
+  std::this_thread::sleep_for(1500ms);
+  own->WritesDone();
+  const grpc::Status kept = own->Finish();
+  EXPECT_TRUE(kept.ok()) << kept.error_code() << " " << kept.error_message();
+
+  // The watch is still there: it sees the next entry (a refusal's).
+  EXPECT_EQ(CallEmpty(daemon.Channel(), kRecord, 5s, auditor).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::AuditEntry e;
+  ASSERT_TRUE(watch->Read(&e));
+  EXPECT_EQ(e.kind(), "access.denied");
+  watch_ctx.TryCancel();
+  while (watch->Read(&e)) {
+  }
+  (void)watch->Finish();
+}
+
 // ---- The daemon's own refusals at start ----
 
 TEST(AccessStartTest, PlaintextBeyondLoopbackIsRefusedNamingTheKey) {

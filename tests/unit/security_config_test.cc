@@ -230,6 +230,11 @@ TEST(SecurityConfigTest, LimitsHaveDefaultsAndRanges) {
   c.mutable_limits()->set_rate_per_principal(20'000'000);
   EXPECT_EQ(Message(ValidateLimits(c)),
             "limits.rate_per_principal: expected 1 to 10000000 calls a second");
+  c.mutable_limits()->set_rate_per_principal(10);
+  EXPECT_EQ(c.limits().default_deadline_ms(), 600'000u);
+  c.mutable_limits()->set_default_deadline_ms(10);
+  EXPECT_EQ(Message(ValidateLimits(c)),
+            "limits.default_deadline_ms: expected 1000 to 86400000 ms");
 }
 
 TEST(PrivateFileTest, AKeyReadableByOthersIsRefusedAndSaysChmod) {
