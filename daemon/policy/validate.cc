@@ -29,6 +29,14 @@ absl::Status ValidateText(std::string_view field, std::string_view s,
   return absl::OkStatus();
 }
 
+// A phone number is parsed only when it is of a sane length (the message
+// does not echo it).
+absl::Status PhoneLength(std::string_view number) {
+  if (number.size() > 64)
+    return Invalid("phone_number", "is longer than 64 bytes");
+  return absl::OkStatus();
+}
+
 absl::Status ValidateChannel(std::string_view field, v1::ConsentChannel ch) {
   if (ch == v1::CONSENT_CHANNEL_UNSPECIFIED)
     return Invalid(field, "is required");
@@ -47,7 +55,10 @@ absl::Status ValidatePurpose(std::string_view field, v1::Purpose p,
 
 absl::Status ValidateCompany(std::string_view field, std::string_view id,
                              const ConfigIndex& config) {
-  if (id.empty()) return Invalid(field, "is required");
+  if (absl::Status s = ValidateText(field, id, /*required=*/true, 64);
+      !s.ok()) {
+    return s;
+  }
   if (config.FindCompany(id) == nullptr) {
     return Invalid(field, StrCat("unknown company \"", id,
                                  "\" (not in the configuration)"));
@@ -85,7 +96,9 @@ absl::StatusOr<std::optional<ParsedPhone>> ValidateRecordConsent(
       !(s = ValidateText("collected_by", req.collected_by(), true, 128)).ok()) {
     return s;
   }
-  if (req.notice_id().empty()) return Invalid("notice_id", "is required");
+  if (!(s = ValidateText("notice_id", req.notice_id(), true, 64)).ok()) {
+    return s;
+  }
   const Notice* notice = config.FindNotice(req.notice_id());
   if (notice == nullptr) {
     return Invalid("notice_id", StrCat("unknown notice \"", req.notice_id(),
@@ -121,6 +134,7 @@ absl::StatusOr<std::optional<ParsedPhone>> ValidateRecordConsent(
     if (req.phone_number().empty()) {
       return Invalid("phone_number", "is required for PURPOSE_TELEMARKETING");
     }
+    if (absl::Status p = PhoneLength(req.phone_number()); !p.ok()) return p;
     auto phone = ParsePhone(req.phone_number());
     if (!phone.ok())
       return Invalid("phone_number", std::string(phone.status().message()));
@@ -280,6 +294,7 @@ absl::StatusOr<ParsedPhone> ValidateCheckDial(const v1::CheckDialRequest& req,
     }
   }
   if (req.phone_number().empty()) return Invalid("phone_number", "is required");
+  if (absl::Status p = PhoneLength(req.phone_number()); !p.ok()) return p;
   if (known) {
     if (auto e164 = JapaneseE164Candidate(req.phone_number())) {
       if (auto phone = known(*e164)) return *std::move(phone);
@@ -366,6 +381,7 @@ absl::StatusOr<std::optional<ParsedPhone>> ValidateListDoNotSolicit(
       if (req.phone_number().empty()) {
         return Invalid("phone_number", "is required");
       }
+      if (absl::Status p = PhoneLength(req.phone_number()); !p.ok()) return p;
       auto phone = ParsePhone(req.phone_number());
       if (!phone.ok()) {
         return Invalid("phone_number", std::string(phone.status().message()));

@@ -32,6 +32,7 @@ grpc::Status AdminServiceImpl::Backup(
       access_.CheckStream(*ctx, "/gatekeeper.v1.AdminService/Backup",
                           {{"requested_by", req->requested_by()}});
   if (!caller.status.ok()) return caller.status;
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (req->requested_by().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "requested_by: is required");
@@ -98,6 +99,7 @@ grpc::Status AdminServiceImpl::Purge(grpc::ServerContext* ctx,
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (req->requested_by().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "requested_by: is required");

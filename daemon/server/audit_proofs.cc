@@ -20,6 +20,7 @@ grpc::Status AuditServiceImpl::GetCheckpoint(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (checkpoints_ == nullptr) return NoCheckpoints();
   resp->set_public_key_pem(checkpoints_->public_key_pem());
   auto c = checkpoints_->Latest(req->fresh());
@@ -38,6 +39,7 @@ grpc::Status AuditServiceImpl::ProveEntry(grpc::ServerContext* ctx,
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (checkpoints_ == nullptr) return NoCheckpoints();
   auto p = checkpoints_->ProveEntry(req->seq(), req->tree_size());
   if (!p.ok()) return ToGrpcStatus(p.status());
@@ -53,6 +55,7 @@ grpc::Status AuditServiceImpl::ProveConsistency(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (checkpoints_ == nullptr) return NoCheckpoints();
   auto p = checkpoints_->ProveConsistency(req->old_size(), req->new_size());
   if (!p.ok()) return ToGrpcStatus(p.status());

@@ -7,6 +7,8 @@
 #include "daemon/audit/print_batch.h"
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
+#include "daemon/policy/request_strings.h"
+#include "daemon/policy/validate.h"
 #include "daemon/server/print_decisions.h"
 #include "daemon/server/print_runs.h"
 #include "daemon/store/print_run_records.h"
@@ -129,6 +131,15 @@ class ReconciliationImpl final : public PrintRuns::Reconciliation {
       return absl::InvalidArgumentError(
           StrCat("pieces[", pieces_, "].document_id: is not a document id"));
     }
+    for (int j = 0; j < piece.inserted_campaign_ids_size(); ++j) {
+      if (!policy::ValidateCampaignId("", piece.inserted_campaign_ids(j))
+               .ok()) {
+        return absl::InvalidArgumentError(
+            StrCat("pieces[", pieces_, "].inserted_campaign_ids[", j,
+                   "]: not a campaign id (1-64 characters of "
+                   "[A-Za-z0-9._-])"));
+      }
+    }
     if (piece.status() != v1::PIECE_STATUS_OK &&
         piece.status() != v1::PIECE_STATUS_SPOILED) {
       return absl::InvalidArgumentError(
@@ -240,6 +251,7 @@ class ReconciliationImpl final : public PrintRuns::Reconciliation {
 
 absl::StatusOr<std::unique_ptr<PrintRuns::Reconciliation>>
 PrintRuns::StartReconcile(const v1::ReconcileStart& start) {
+  RETURN_IF_ERROR(policy::CheckRequestStrings(start));
   if (start.actor().empty() || start.actor().size() > 128) {
     return absl::InvalidArgumentError("actor: is required (1-128 bytes)");
   }
@@ -253,6 +265,7 @@ PrintRuns::StartReconcile(const v1::ReconcileStart& start) {
 absl::Status PrintRuns::PullList(
     const v1::PullListRequest& req,
     const std::function<bool(v1::PullListEntry)>& emit) {
+  RETURN_IF_ERROR(policy::CheckRequestStrings(req));
   ASSIGN_OR_RETURN(PrintRun run, ClosedRun(store_, req.print_run_id()));
   DocumentDecider decider(store_, clock_.Now());
   absl::Status error;

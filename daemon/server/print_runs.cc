@@ -10,6 +10,7 @@
 #include "daemon/common/status_macros.h"
 #include "daemon/common/strings.h"
 #include "daemon/policy/decide.h"
+#include "daemon/policy/request_strings.h"
 #include "daemon/policy/validate.h"
 #include "daemon/server/print_decisions.h"
 #include "daemon/store/print_run_records.h"
@@ -212,6 +213,7 @@ absl::Status PrintRuns::Replay(
 absl::StatusOr<v1::RunOpened> PrintRuns::Open(
     const v1::OpenRun& req, const std::function<void(v1::BatchDecided)>& replay,
     v1::RunSummary* completed) {
+  RETURN_IF_ERROR(policy::CheckRequestStrings(req));
   if (!policy::ValidateCampaignId("print_run_id", req.print_run_id()).ok()) {
     return absl::InvalidArgumentError(
         "print_run_id: is required: 1-64 characters of [A-Za-z0-9._-]");

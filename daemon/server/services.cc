@@ -7,6 +7,7 @@
 #include "daemon/common/crypto.h"
 #include "daemon/common/strings.h"
 #include "daemon/policy/campaign.h"
+#include "daemon/policy/request_strings.h"
 #include "daemon/policy/validate.h"
 #include "daemon/server/fingerprint.h"
 #include "daemon/server/new_consent.h"
@@ -14,6 +15,10 @@
 #include "gatekeeper/v1/audit_payload.pb.h"
 
 namespace gatekeeper {
+
+grpc::Status BoundedStrings(const google::protobuf::Message& request) {
+  return ToGrpcStatus(policy::CheckRequestStrings(request));
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
@@ -32,6 +37,7 @@ grpc::Status ConsentServiceImpl::RecordConsent(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   auto c = ToNewConsent(*req, deps_.config.Get()->index, deps_.pseudonymizer,
                         deps_.clock.Now());
   if (!c.ok()) return ToGrpcStatus(c.status());
@@ -50,6 +56,7 @@ grpc::Status ConsentServiceImpl::WithdrawConsent(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s =
           policy::ValidateWithdrawConsent(*req, deps_.config.Get()->index);
       !s.ok()) {
@@ -71,6 +78,7 @@ grpc::Status ConsentServiceImpl::ListConsents(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s =
           policy::ValidateCustomerId("customer_id", req->customer_id());
       !s.ok()) {
@@ -91,6 +99,7 @@ grpc::Status ConsentServiceImpl::ListDoNotSolicit(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   auto phone = policy::ValidateListDoNotSolicit(*req);
   if (!phone.ok()) return ToGrpcStatus(phone.status());
   const std::string pseudonym =
@@ -111,6 +120,7 @@ grpc::Status ConsentServiceImpl::ClearDoNotSolicit(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s = policy::ValidateClearDoNotSolicit(*req); !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -276,6 +286,7 @@ grpc::Status ConsentServiceImpl::ExportConsents(
       *ctx, "/gatekeeper.v1.ConsentService/ExportConsents",
       {{"requested_by", req->requested_by()}});
   if (!caller.status.ok()) return caller.status;
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s = policy::ValidateExportConsents(*req); !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -323,6 +334,7 @@ grpc::Status CampaignServiceImpl::CreateCampaign(
       deps_.access.Check(*ctx, "/gatekeeper.v1.CampaignService/CreateCampaign",
                          {{"actor", req->actor()}});
   if (!caller.status.ok()) return caller.status;
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s =
           policy::ValidateCreateCampaign(*req, deps_.config.Get()->index);
       !s.ok()) {
@@ -343,6 +355,7 @@ grpc::Status CampaignServiceImpl::ApproveCampaign(
       deps_.access.Check(*ctx, "/gatekeeper.v1.CampaignService/ApproveCampaign",
                          {{"approver", req->approver()}});
   if (!caller.status.ok()) return caller.status;
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s =
           policy::ValidateCampaignId("campaign_id", req->campaign_id());
       !s.ok()) {
@@ -376,6 +389,7 @@ grpc::Status CampaignServiceImpl::RetireCampaign(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s =
           policy::ValidateCampaignId("campaign_id", req->campaign_id());
       !s.ok()) {
@@ -400,6 +414,7 @@ grpc::Status CampaignServiceImpl::GetCampaign(grpc::ServerContext* ctx,
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s =
           policy::ValidateCampaignId("campaign_id", req->campaign_id());
       !s.ok()) {
@@ -424,6 +439,7 @@ grpc::Status CampaignServiceImpl::ListCampaigns(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   auto out = deps_.store.ListCampaigns();
   if (!out.ok()) return ToGrpcStatus(out.status());
   for (auto& c : *out) {
@@ -447,6 +463,7 @@ grpc::Status AuditServiceImpl::QueryAudit(
   const auto caller =
       deps_.access.CheckStream(*ctx, "/gatekeeper.v1.AuditService/QueryAudit");
   if (!caller.status.ok()) return caller.status;
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   constexpr uint32_t kDefaultLimit = 1000, kMaxLimit = 100000;
   if (req->limit() > kMaxLimit) {
     return ToGrpcStatus(absl::InvalidArgumentError(
@@ -512,6 +529,7 @@ grpc::Status AuditServiceImpl::SubjectReport(
       !caller.status.ok()) {
     return caller.status;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   if (absl::Status s = policy::ValidateSubjectReport(*req); !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -531,6 +549,10 @@ grpc::ServerUnaryReactor* InsertGateImpl::CheckInsert(
           access_.Check(*ctx, "/gatekeeper.v1.InsertGate/CheckInsert");
       !caller.status.ok()) {
     reactor->Finish(caller.status);
+    return reactor;
+  }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) {
+    reactor->Finish(s);
     return reactor;
   }
   gates_.CheckInsert(
@@ -553,6 +575,10 @@ grpc::ServerUnaryReactor* DialGateImpl::CheckDial(
     reactor->Finish(caller.status);
     return reactor;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
   gates_.CheckDial(*req, [reactor, resp, checks = checks_](
                              absl::StatusOr<v1::CheckDialResponse> d) {
     if (d.ok()) *resp = *std::move(d);
@@ -573,6 +599,10 @@ grpc::ServerUnaryReactor* DialGateImpl::ReportDisclosure(
     reactor->Finish(caller.status);
     return reactor;
   }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
   reports_.ReportDisclosure(
       *req, [reactor, resp](absl::StatusOr<v1::ReportDisclosureResponse> r) {
         if (r.ok()) *resp = *std::move(r);
@@ -589,6 +619,10 @@ grpc::ServerUnaryReactor* DialGateImpl::ReportOutcome(
                                   {{"agent_id", req->agent_id()}});
       !caller.status.ok()) {
     reactor->Finish(caller.status);
+    return reactor;
+  }
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) {
+    reactor->Finish(s);
     return reactor;
   }
   reports_.ReportOutcome(

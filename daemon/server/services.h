@@ -32,6 +32,10 @@ namespace gatekeeper {
 // absl and gRPC share code numbers; the message is kept.
 grpc::Status ToGrpcStatus(const absl::Status& s);
 
+// policy::CheckRequestStrings as a gRPC status: every string of the request
+// bounded and free of control characters (INVALID_ARGUMENT naming the field).
+grpc::Status BoundedStrings(const google::protobuf::Message& request);
+
 // An audit record as the API answers it (hashes in hex).
 v1::AuditEntry ToAuditEntry(const AuditRecord& r);
 

@@ -107,6 +107,7 @@ grpc::Status AuditServiceImpl::WatchAudit(
   const auto caller =
       deps_.access.CheckStream(*ctx, "/gatekeeper.v1.AuditService/WatchAudit");
   if (!caller.status.ok()) return caller.status;
+  if (grpc::Status s = BoundedStrings(*req); !s.ok()) return s;
   for (int i = 0; i < req->kinds_size(); ++i) {
     const std::string& k = req->kinds(i);
     if (k.empty() || k.size() > 64) {

@@ -157,6 +157,49 @@ TEST_F(DaemonTest, CampaignErrors) {
   EXPECT_EQ(list.campaigns_size(), 1);
 }
 
+// The bound on every string (policy/request_strings.h) through the real
+// daemon: fields that no other check looked at before it.
+TEST_F(DaemonTest, OverlongOrControlCharacterStringsAreInvalidAndNamed) {
+  ASSERT_TRUE(CreateCampaign("k1", v1::CAMPAIGN_KIND_INSERT).ok());
+  EXPECT_EQ(Approve("k1", "bob\nalice").error_message(),
+            "approver: contains a control character");
+
+  v1::RetireCampaignRequest retire;
+  retire.set_campaign_id("k1");
+  retire.set_actor(std::string(129, 'a'));
+  v1::Campaign c;
+  const grpc::Status r = campaigns_->RetireCampaign(Ctx().get(), retire, &c);
+  EXPECT_EQ(r.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(r.error_message(), "actor: is longer than 128 bytes");
+
+  v1::ListCampaignsRequest list;
+  list.set_company_id(std::string(200, 'x'));
+  v1::ListCampaignsResponse campaigns;
+  EXPECT_EQ(
+      campaigns_->ListCampaigns(Ctx().get(), list, &campaigns).error_message(),
+      "company_id: is longer than 128 bytes");
+
+  v1::WatchAuditRequest watch;
+  watch.add_kinds("decision.");
+  watch.add_kinds(std::string("consent.\x01", 9));
+  auto ctx = Ctx();
+  auto reader = audit_->WatchAudit(ctx.get(), watch);
+  v1::AuditEntry e;
+  EXPECT_FALSE(reader->Read(&e));
+  const grpc::Status w = reader->Finish();
+  EXPECT_EQ(w.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(w.error_message(), "kinds[1]: contains a control character");
+
+  // A company id is bounded before it is looked up and echoed.
+  v1::RecordConsentRequest rec;
+  rec.set_customer_id("C-1");
+  rec.set_purpose(v1::PURPOSE_AD_INSERT);
+  rec.set_company_id(std::string(100, 'c'));
+  v1::ConsentRecord out;
+  EXPECT_EQ(consents_->RecordConsent(Ctx().get(), rec, &out).error_message(),
+            "company_id: is longer than 64 bytes");
+}
+
 TEST_F(DaemonTest, ExpiredConsentBlocks) {
   ApprovedCampaign("k1", v1::CAMPAIGN_KIND_INSERT);
   auto r = AdConsent();
