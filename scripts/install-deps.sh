@@ -9,6 +9,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libssl-dev libyaml-cpp-dev libcli11-dev libphonenumber-dev
   libboost-dev libgtest-dev libgmock-dev libjemalloc-dev nlohmann-json3-dev libspdlog-dev
   libsystemd-dev python3 python3-prometheus-client
+  clang libclang-rt-dev
   chromium
 )
 

@@ -86,7 +86,8 @@ TEST(MinuteRingTest, AnUnknownPurposeCountsAsUnspecified) {
   MinuteRing ring;
   ring.Add(7, true, 1, kT0);
   ring.Add(-1, false, 1, kT0);
-  const auto& m = ring.Last60(kT0).back();
+  const auto minutes = ring.Last60(kT0);  // the vector outlives m
+  const auto& m = minutes.back();
   EXPECT_EQ(Count(m, 0, true), 1u);
   EXPECT_EQ(Count(m, 0, false), 1u);
 }
@@ -115,7 +116,8 @@ TEST(MinuteRingTest, ConcurrentCountsAcrossANewMinuteAreNotLost) {
     });
   }
   for (auto& t : threads) t.join();
-  const auto& m = ring.Last60(kT0).back();
+  const auto minutes = ring.Last60(kT0);  // the vector outlives m
+  const auto& m = minutes.back();
   uint64_t all = 0;
   for (int p = 0; p < MinuteRing::kPurposes; ++p) {
     all += Count(m, p, true) + Count(m, p, false);
