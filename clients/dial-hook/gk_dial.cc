@@ -67,6 +67,10 @@ struct gk_result {
   std::vector<std::string> withdrawn_consent_ids;
 };
 
+static_assert(sizeof(gk_disclosure_item) == sizeof(int) &&
+                  sizeof(gk_call_outcome) == sizeof(int),
+              "the C enums are ints");
+
 namespace {
 
 // The C constants are the proto numbers; a value added to the protos must be
@@ -466,7 +470,10 @@ gk_result* gk_dial_report_disclosure(gk_dial* handle, const char* decision_id,
     req.set_decision_id(Str(decision_id));
     req.set_agent_id(Str(agent_id));
     for (size_t i = 0; i < item_count; ++i) {
-      const int item = static_cast<int>(items[i]);
+      // A C caller may pass any int; in C++ loading a value outside the
+      // enum's range is undefined, so the bytes are read as an int.
+      int item;
+      std::memcpy(&item, &items[i], sizeof item);
       if (item == 0 || !v1::DisclosureItem_IsValid(item)) {
         return InvalidArgument("items[" + std::to_string(i) +
                                "]: unknown disclosure item " +
@@ -500,7 +507,8 @@ gk_result* gk_dial_report_outcome(gk_dial* handle, const char* decision_id,
                                   const char* note) {
   return Guard([&]() -> gk_result* {
     if (handle == nullptr) return InvalidArgument("handle: must not be NULL");
-    const int value = static_cast<int>(outcome);
+    int value;  // as items above: any int from C
+    std::memcpy(&value, &outcome, sizeof value);
     if (value == 0 || !v1::CallOutcome_IsValid(value)) {
       return InvalidArgument("outcome: unknown call outcome " +
                              std::to_string(value));
