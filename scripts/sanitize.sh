@@ -5,10 +5,11 @@
 # are left out: they are measured on the plain build, and link jemalloc.
 #
 #   scripts/sanitize.sh address   # ASan + UBSan, the whole suite (build-asan)
-#   scripts/sanitize.sh thread    # TSan, the in-process concurrency tests:
-#                                 # unit_tests, whose store, index, rate
-#                                 # limiter, counter and pipeline tests run
-#                                 # threads against each other (build-tsan)
+#   scripts/sanitize.sh thread    # TSan, the concurrency tests: the suites
+#                                 # of unit_tests that run threads against
+#                                 # each other (the store's writer and group
+#                                 # commit, the consent index read while it
+#                                 # grows, counters, ids; build-tsan)
 # Extra arguments go to ctest (e.g. -R StoreTest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,10 +45,20 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 cd "$dir"
 if [ "$kind" = thread ]; then
-  # unit_tests in two shards side by side (GoogleTest's sharding).
+  # Only these: TSan needs every library instrumented, and Debian's are
+  # not; outside them, reflection on a map field crashed inside libprotobuf
+  # (RequestStringsTest; clean under ASan and the plain build). The rest of
+  # the suite is the ASan build's.
+  suites=StoreTest.*:StoreCallsTest.*:RetentionTest.*:SqliteTest.*
+  suites+=:ConsentIndexTest.*:IndexSnapshotTest.*:DoNotSolicitIndexTest.*
+  suites+=:CryptoTest.*:MinuteRingTest.*:DialCounterTest.*:GatesClockTest.*
+  suites+=:CollectDashboardTest.*:MetricsUnitTest.*
+  suites+=:DenialLimiterTest.*:CallRateLimiterTest.*
+  # In two shards side by side (GoogleTest's sharding).
   pids=()
   for i in 0 1; do
-    GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$i ./tests/unit_tests --gtest_brief=1 "$@" \
+    GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$i ./tests/unit_tests --gtest_brief=1 \
+      "--gtest_filter=$suites" "$@" \
       >"unit_tests.shard$i.log" 2>&1 &
     pids+=($!)
   done
