@@ -57,16 +57,26 @@ std::string Mask(const std::string& international) {
 }  // namespace
 
 std::optional<std::string> JapaneseE164Candidate(std::string_view input) {
+  // The spellings people write: at most kMaxSpelling characters, and at most
+  // two separators in a row ("(03) 1234"). Anything longer or looser is left
+  // to ParsePhone, which may not read it as these digits (found by fuzzing:
+  // "+81 3" and a hundred dots before "1234 5678").
+  constexpr size_t kMaxSpelling = 24;
+  if (input.size() > kMaxSpelling) return std::nullopt;
   std::string digits;
   digits.reserve(16);
   bool plus = false;
+  int run = 0;  // separators in a row
   for (size_t i = 0; i < input.size(); ++i) {
     const char c = input[i];
     if (c >= '0' && c <= '9') {
       digits.push_back(c);
+      run = 0;
     } else if (c == '+' && i == 0) {
       plus = true;
     } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
+      return std::nullopt;
+    } else if (++run > 2) {
       return std::nullopt;
     }
     if (digits.size() > 12) return std::nullopt;

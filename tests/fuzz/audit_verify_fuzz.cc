@@ -74,8 +74,8 @@ const char* const kTextColumns[] = {"kind", "actor", "customer_id",
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
-  auto db = Connection::Open(":memory:",
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  auto db =
+      Connection::Open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db.ok()) __builtin_trap();
   Connection& c = **db;
   Must(gatekeeper::Migrate(c));
@@ -86,10 +86,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int i = 0; i < entries; ++i) {
     static const char* const kKinds[] = {"consent.recorded", "decision.dial",
                                          "access.denied", "campaign.approved"};
-    gatekeeper::AuditDraft d{
-        kKinds[in.ConsumeIntegralInRange<size_t>(0, 3)],
-        in.ConsumeRandomLengthString(24), in.ConsumeRandomLengthString(24),
-        in.ConsumeRandomLengthString(48)};
+    gatekeeper::AuditDraft d{kKinds[in.ConsumeIntegralInRange<size_t>(0, 3)],
+                             in.ConsumeRandomLengthString(24),
+                             in.ConsumeRandomLengthString(24),
+                             in.ConsumeRandomLengthString(48)};
     const gatekeeper::AuditRecord r =
         chain.Seal(std::move(d), in.ConsumeIntegral<int64_t>());
     Must(gatekeeper::InsertAuditRow(c, r));

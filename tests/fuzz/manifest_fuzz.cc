@@ -29,11 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::string(reinterpret_cast<const char*>(data + 1), size - 1));
   printgate::CsvTable table(std::move(in), "fuzz.csv");
   printgate::RowProblem problem;
-  if (!table.ReadHeader(manifest ? std::span<const std::string_view>(
-                                       printgate::kManifestHeader)
-                                 : std::span<const std::string_view>(
-                                       printgate::kInsertedHeader),
-                        &problem)) {
+  if (!table.ReadHeader(
+          manifest
+              ? std::span<const std::string_view>(printgate::kManifestHeader)
+              : std::span<const std::string_view>(printgate::kInsertedHeader),
+          &problem)) {
     return 0;
   }
   // Each call consumes at least one byte, or ends.

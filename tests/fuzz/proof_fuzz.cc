@@ -74,16 +74,15 @@ struct Log {
     e->set_prev_hash(ToHex(r.prev_hash));
     e->set_hash(ToHex(r.hash));
     p.set_leaf_index(seq - 1);
-    for (const auto& h : *gatekeeper::InclusionProof(seq - 1, size, Subtree())) {
-      p.add_inclusion_path(ToHex(h));
-    }
+    // Kept: a range-for over *StatusOr-temporary would dangle.
+    const auto inclusion = gatekeeper::InclusionProof(seq - 1, size, Subtree());
+    for (const auto& h : *inclusion) p.add_inclusion_path(ToHex(h));
     *p.mutable_checkpoint() = Sign(size);
     if (old_size > 0) {
       *p.mutable_older_checkpoint() = Sign(old_size);
-      for (const auto& h :
-           *gatekeeper::ConsistencyProof(old_size, size, Subtree())) {
-        p.add_consistency_path(ToHex(h));
-      }
+      const auto consistency =
+          gatekeeper::ConsistencyProof(old_size, size, Subtree());
+      for (const auto& h : *consistency) p.add_consistency_path(ToHex(h));
     }
     return p;
   }
@@ -101,10 +100,10 @@ const Log& TheLog() {
     l->signer.emplace(*std::move(s));
     gatekeeper::ChainBuilder chain{gatekeeper::ChainHead{}};
     for (uint64_t i = 0; i < kEntries; ++i) {
-      l->records.push_back(
-          chain.Seal({"consent.recorded", "billing-center",
-                      "C-" + std::to_string(i), "{\"n\":" + std::to_string(i) + "}"},
-                     1'700'000'000'000'000 + static_cast<int64_t>(i)));
+      l->records.push_back(chain.Seal(
+          {"consent.recorded", "billing-center", "C-" + std::to_string(i),
+           "{\"n\":" + std::to_string(i) + "}"},
+          1'700'000'000'000'000 + static_cast<int64_t>(i)));
       l->leaves.push_back(gatekeeper::MerkleLeafHash(l->records.back().hash));
     }
     return l;
@@ -113,7 +112,8 @@ const Log& TheLog() {
 }
 
 std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -201,22 +201,54 @@ void EditCheckpoint(FuzzedDataProvider& in, v1::Checkpoint* c) {
 void Edit(FuzzedDataProvider& in, v1::AuditProof* p) {
   v1::AuditEntry* e = p->mutable_entry();
   switch (in.ConsumeIntegralInRange(0, 15)) {
-    case 0: EditString(in, p->mutable_format()); break;
-    case 1: e->set_seq(in.ConsumeIntegral<uint64_t>() % 16); break;
-    case 2: EditTime(in, e->mutable_at()); break;
-    case 3: EditString(in, e->mutable_kind()); break;
-    case 4: EditString(in, e->mutable_actor()); break;
-    case 5: EditString(in, e->mutable_customer_id()); break;
-    case 6: EditString(in, e->mutable_payload_json()); break;
-    case 7: EditString(in, e->mutable_prev_hash()); break;
-    case 8: EditString(in, e->mutable_hash()); break;
-    case 9: p->set_leaf_index(in.ConsumeIntegral<uint64_t>() % 16); break;
-    case 10: EditPath(in, p->mutable_inclusion_path()); break;
-    case 11: EditCheckpoint(in, p->mutable_checkpoint()); break;
-    case 12: EditCheckpoint(in, p->mutable_older_checkpoint()); break;
-    case 13: EditPath(in, p->mutable_consistency_path()); break;
-    case 14: p->clear_older_checkpoint(); break;
-    case 15: p->clear_checkpoint(); break;
+    case 0:
+      EditString(in, p->mutable_format());
+      break;
+    case 1:
+      e->set_seq(in.ConsumeIntegral<uint64_t>() % 16);
+      break;
+    case 2:
+      EditTime(in, e->mutable_at());
+      break;
+    case 3:
+      EditString(in, e->mutable_kind());
+      break;
+    case 4:
+      EditString(in, e->mutable_actor());
+      break;
+    case 5:
+      EditString(in, e->mutable_customer_id());
+      break;
+    case 6:
+      EditString(in, e->mutable_payload_json());
+      break;
+    case 7:
+      EditString(in, e->mutable_prev_hash());
+      break;
+    case 8:
+      EditString(in, e->mutable_hash());
+      break;
+    case 9:
+      p->set_leaf_index(in.ConsumeIntegral<uint64_t>() % 16);
+      break;
+    case 10:
+      EditPath(in, p->mutable_inclusion_path());
+      break;
+    case 11:
+      EditCheckpoint(in, p->mutable_checkpoint());
+      break;
+    case 12:
+      EditCheckpoint(in, p->mutable_older_checkpoint());
+      break;
+    case 13:
+      EditPath(in, p->mutable_consistency_path());
+      break;
+    case 14:
+      p->clear_older_checkpoint();
+      break;
+    case 15:
+      p->clear_checkpoint();
+      break;
   }
 }
 

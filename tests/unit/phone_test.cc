@@ -58,6 +58,18 @@ TEST(PhoneTest, JapaneseE164CandidateOfTheCommonSpellings) {
   }
 }
 
+// Found by tests/fuzz/phone_fuzz: ParsePhone refuses this, and the shortcut
+// read it as +81312345678, so the dial gate would have decided a number the
+// full check refuses. Long or loose spellings now go to ParsePhone.
+TEST(PhoneTest, JapaneseE164CandidateLeavesLooseSpellingsToParsePhone) {
+  const std::string found = "+81 3" + std::string(30, '.') + "((" +
+                            std::string(65, '.') + " 1234 5678";
+  EXPECT_FALSE(ParsePhone(found).ok());
+  EXPECT_EQ(JapaneseE164Candidate(found), std::nullopt);
+  EXPECT_EQ(JapaneseE164Candidate("03...1234-5678"), std::nullopt);
+  EXPECT_EQ(JapaneseE164Candidate("+81 (3) 1234-5678"), "+81312345678");
+}
+
 // The property CheckDial's shortcut rests on: whenever a candidate is the
 // E.164 form of a valid number (so could match a recorded pseudonym),
 // libphonenumber reads the input as that same number.
