@@ -19,6 +19,7 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -277,8 +278,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::AuditProof p = good;
   while (in.remaining_bytes() > 0) Edit(in, &p);
   const bool same = Meaning(p) == Meaning(good);
-  const bool holds =
-      gatekeeper::CheckAuditProof(p, log.signer->public_key_pem()).ok();
-  if (holds != same) __builtin_trap();
+  const absl::Status checked =
+      gatekeeper::CheckAuditProof(p, log.signer->public_key_pem());
+  if (checked.ok() != same) {
+    // Replaying a crash with PROOF_FUZZ_DEBUG=1 shows both proofs.
+    if (getenv("PROOF_FUZZ_DEBUG") != nullptr) {
+      fprintf(stderr, "good:\n%s\nedited:\n%s\nchecked: %s\n",
+              good.DebugString().c_str(), p.DebugString().c_str(),
+              checked.ToString().c_str());
+    }
+    __builtin_trap();
+  }
   return 0;
 }

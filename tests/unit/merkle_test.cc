@@ -292,6 +292,17 @@ TEST_F(ProofCheckTest, AnAlteredCheckpointOrAnotherKeyFails) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Found by tests/fuzz/proof_fuzz: a consistency path with no older
+// checkpoint to check it against was ignored, and the proof held.
+TEST_F(ProofCheckTest, AConsistencyPathWithoutAnOlderCheckpointIsRefused) {
+  v1::AuditProof p = Proof(1, 9);
+  p.add_consistency_path("6609000000aa");
+  const absl::Status s = CheckAuditProof(p, signer_->public_key_pem());
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "consistency_path is given without an older_checkpoint");
+}
+
 TEST_F(ProofCheckTest, AnOlderCheckpointIsCheckedForConsistency) {
   v1::AuditProof p = Proof(7, 9);
   *p.mutable_older_checkpoint() = Sign(5);
