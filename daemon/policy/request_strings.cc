@@ -19,21 +19,6 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
          s.substr(s.size() - suffix.size()) == suffix;
 }
 
-absl::Status CheckString(const std::string& path, std::string_view value,
-                         size_t max) {
-  if (value.size() > max) {
-    return absl::InvalidArgumentError(
-        StrCat(path, ": is longer than ", max, " bytes"));
-  }
-  for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(
-          StrCat(path, ": contains a control character"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // A string field's value; a bytes field holds binary by design, so only its
 // length is bounded.
 absl::Status CheckValue(const FieldDescriptor* f, const std::string& path,
@@ -43,7 +28,7 @@ absl::Status CheckValue(const FieldDescriptor* f, const std::string& path,
     return absl::InvalidArgumentError(
         StrCat(path, ": is longer than ", max, " bytes"));
   }
-  return CheckString(path, value, max);
+  return CheckText(path, value, max);
 }
 
 // The key of a map entry for a path: itself when short and printable.
@@ -67,7 +52,7 @@ absl::Status CheckField(const Message& m, const FieldDescriptor* f,
       std::string k;
       if (key->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
         k = er->GetString(entry, key);
-        if (absl::Status s = CheckString(StrCat(path, " key"), k, kMaxIdBytes);
+        if (absl::Status s = CheckText(StrCat(path, " key"), k, kMaxIdBytes);
             !s.ok()) {
           return s;
         }
@@ -139,6 +124,21 @@ absl::Status CheckMessage(const Message& m, const std::string& prefix) {
 }
 
 }  // namespace
+
+absl::Status CheckText(std::string_view field, std::string_view value,
+                       size_t max) {
+  if (value.size() > max) {
+    return absl::InvalidArgumentError(
+        StrCat(field, ": is longer than ", max, " bytes"));
+  }
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(
+          StrCat(field, ": contains a control character"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 size_t MaxStringBytes(std::string_view name) {
   if (name == "phone_number") return kMaxPhoneBytes;

@@ -29,6 +29,12 @@ inline constexpr size_t kMaxIdBytes = 128;
 inline constexpr size_t kMaxPhoneBytes = 64;
 inline constexpr size_t kMaxTextBytes = 4096;
 
+// OK when `value` is at most `max` bytes without control characters; else
+// INVALID_ARGUMENT "<field>: is longer than <max> bytes" or "<field>:
+// contains a control character". validate.h's checks use it too.
+absl::Status CheckText(std::string_view field, std::string_view value,
+                       size_t max);
+
 // The bound of a string field by its name (see above).
 size_t MaxStringBytes(std::string_view field_name);
 

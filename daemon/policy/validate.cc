@@ -4,6 +4,7 @@
 #include "absl/strings/ascii.h"
 #include "daemon/common/local_time.h"
 #include "daemon/common/strings.h"
+#include "daemon/policy/request_strings.h"
 
 namespace gatekeeper::policy {
 namespace {
@@ -18,15 +19,7 @@ absl::Status ValidateText(std::string_view field, std::string_view s,
   if (s.empty()) {
     return required ? Invalid(field, "is required") : absl::OkStatus();
   }
-  if (s.size() > max) {
-    return Invalid(field, StrCat("is longer than ", max, " bytes"));
-  }
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      return Invalid(field, "contains a control character");
-    }
-  }
-  return absl::OkStatus();
+  return CheckText(field, s, max);
 }
 
 // A phone number is parsed only when it is of a sane length (the message

@@ -47,11 +47,6 @@ std::shared_ptr<void> DeadlineWatch::Watch(const grpc::ServerContextBase& ctx,
   });
 }
 
-size_t DeadlineWatch::watched() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return due_.size();
-}
-
 void DeadlineWatch::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {

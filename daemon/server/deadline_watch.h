@@ -41,9 +41,6 @@ class DeadlineWatch {
   std::shared_ptr<void> Watch(const grpc::ServerContextBase& ctx,
                               std::string_view method, uint32_t ms);
 
-  // Calls being watched now.
-  size_t watched() const;
-
  private:
   // A watched call; `ctx` is cleared when the guard is released.
   struct Call {
@@ -56,7 +53,7 @@ class DeadlineWatch {
   void Loop();
 
   const std::function<void(const std::string&)> expired_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   std::map<Key, std::shared_ptr<Call>> due_;
   uint64_t next_id_ = 0;
