@@ -6,18 +6,24 @@
 # tests/unit before fixing it. The corpus grows in build-fuzz/corpus/ from the
 # seeds in tests/fuzz/seeds/ (and config/ for the config loader).
 #
-#   scripts/fuzz.sh [--seconds N] [TARGET...]
-#   scripts/fuzz.sh --seconds 20              # CI's short pass
+# Each run draws a fresh random seed, as exploring should; --seed N fixes it,
+# so that a run is the same on every machine (CI's short pass uses seed 1, so
+# a commit that passes once passes again, and a new finding is not luck).
+#
+#   scripts/fuzz.sh [--seconds N] [--seed N] [TARGET...]
+#   scripts/fuzz.sh --seconds 10 --seed 1     # CI's short pass
 #   build-fuzz/tests/fuzz/proof_fuzz FILE     # replay one input
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=60
+seed=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --seed) seed="$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -47,7 +53,7 @@ for t in "${targets[@]}"; do
   [ "$t" = config_fuzz ] && seeds+=(config)
   log=build-fuzz/$t.log
   set +e
-  "build-fuzz/tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 \
+  "build-fuzz/tests/fuzz/$t" -max_total_time="$seconds" -seed="$seed" -timeout=10 \
     -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/crashes/$t-" "$corpus" "${seeds[@]}" >"$log" 2>&1
   rc=$?
@@ -64,7 +70,7 @@ for t in "${targets[@]}"; do
   fi
   printf '%-18s %8s %12s %10s %8s  %s\n' "$t" "$seconds" "${execs:-?}" "${rate:-?}" "$files" "$result"
   if [ $rc -ne 0 ]; then
-    grep -m 20 -E 'ERROR|SUMMARY|runtime error|#[0-9]+ 0x' "$log" | sed 's/^/    /' || true
+    grep -m 20 -E 'INFO: Seed|ERROR|SUMMARY|runtime error|#[0-9]+ 0x' "$log" | sed 's/^/    /' || true
     echo "    replay: build-fuzz/tests/fuzz/$t $artifact"
   fi
 done

@@ -23,5 +23,5 @@ bash scripts/sanitize.sh address
 step "TSan: the concurrency tests"
 bash scripts/sanitize.sh thread
 step "libFuzzer: each target ${FUZZ_SECONDS:-10} s"
-bash scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-10}"
+bash scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-10}" --seed "${FUZZ_SEED:-1}"
 step "all passed"
