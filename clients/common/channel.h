@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace gatekeeper::clients {
 
@@ -26,6 +27,12 @@ std::shared_ptr<grpc::Channel> OpenChannel(const std::string& target,
                                            const ChannelSecurity& security,
                                            const grpc::ChannelArguments& args,
                                            std::string* error);
+
+// What to check when a call fails UNAVAILABLE: a refused TLS handshake
+// reaches the client only as "Socket closed" or "handshake failed".
+inline constexpr std::string_view kUnavailableHint =
+    "is gatekeeperd up at --target? with TLS, check --tls-ca, --cert and "
+    "--key";
 
 // A fresh bearer token: "gkt_" and 43 characters of base64url (256 random
 // bits). Empty if the system's random source fails.

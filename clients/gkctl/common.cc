@@ -97,6 +97,9 @@ void CheckRpc(const grpc::Status& s, std::string_view suffix) {
   if (s.ok()) return;
   std::string message = OneLine(s.error_message());
   if (message.empty()) message = "(no message)";
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    message += StrCat(" (", gatekeeper::clients::kUnavailableHint, ")");
+  }
   throw Error(StrCat(CodeName(s.error_code()), ": ", message, suffix));
 }
 

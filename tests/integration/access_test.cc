@@ -836,7 +836,11 @@ TEST_F(TlsTest, GkctlTakesTheCaTheCertificateTheKeyAndTheTokenFile) {
        "--token-file", WriteToken(dir_.path(), TokenOf("auditor")), "audit",
        "verify"});
   EXPECT_NE(no_cert.exit_code, 0);
-  EXPECT_FALSE(no_cert.err.empty());
+  EXPECT_NE(no_cert.err.find("UNAVAILABLE: "), std::string::npos)
+      << no_cert.err;
+  EXPECT_NE(no_cert.err.find("with TLS, check --tls-ca, --cert and --key"),
+            std::string::npos)
+      << no_cert.err;
   // A key file readable by others is refused before connecting.
   ::chmod(sec.key.c_str(), 0644);
   const ChildResult open_key = RunChild(
@@ -905,6 +909,9 @@ TEST_F(TlsTest, PrintGateTakesTheSameOptions) {
   const ChildResult none = pull({"--tls-ca", sec.tls_ca});
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.err.find("UNAVAILABLE"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("with TLS, check --tls-ca, --cert and --key"),
+            std::string::npos)
+      << none.err;
 }
 
 }  // namespace
