@@ -9,7 +9,8 @@
 #                                 # of unit_tests that run threads against
 #                                 # each other (the store's writer and group
 #                                 # commit, the consent index read while it
-#                                 # grows, counters, ids; build-tsan)
+#                                 # grows, counters, ids), built alone as
+#                                 # concurrency_tests (build-tsan)
 # Extra arguments go to ctest (e.g. -R StoreTest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ case "$kind" in
   thread)
     dir=build-tsan
     sanitize=thread
-    targets=(unit_tests)
+    targets=(concurrency_tests)
     ;;
   *)
     echo "usage: scripts/sanitize.sh address|thread [ctest args]" >&2
@@ -57,15 +58,15 @@ if [ "$kind" = thread ]; then
   # In two shards side by side (GoogleTest's sharding).
   pids=()
   for i in 0 1; do
-    GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$i ./tests/unit_tests --gtest_brief=1 \
+    GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$i ./tests/concurrency_tests --gtest_brief=1 \
       "--gtest_filter=$suites" "$@" \
-      >"unit_tests.shard$i.log" 2>&1 &
+      >"concurrency_tests.shard$i.log" 2>&1 &
     pids+=($!)
   done
   rc=0
   for i in 0 1; do
-    if ! wait "${pids[$i]}"; then rc=1; cat "unit_tests.shard$i.log"; fi
-    tail -3 "unit_tests.shard$i.log"
+    if ! wait "${pids[$i]}"; then rc=1; cat "concurrency_tests.shard$i.log"; fi
+    tail -3 "concurrency_tests.shard$i.log"
   done
   exit $rc
 fi

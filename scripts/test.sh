@@ -3,7 +3,7 @@
 # installs what is missing, then, each build with warnings as errors,
 #   1. the whole test suite under AddressSanitizer and
 #      UndefinedBehaviorSanitizer (build-asan; scripts/sanitize.sh address),
-#   2. the concurrency tests under ThreadSanitizer (build-tsan; unit_tests),
+#   2. the concurrency tests under ThreadSanitizer (build-tsan; concurrency_tests),
 #   3. each fuzz target for a few seconds (build-fuzz; scripts/fuzz.sh).
 # The sanitizer build runs every test the plain build has, and catches more;
 # building the plain one as well would not fit CI's half hour on two cores.
