@@ -68,6 +68,9 @@ std::string StatusText(const grpc::Status& s) {
   if (code.empty()) code = "CODE_" + std::to_string(s.error_code());
   std::string message = OneLine(s.error_message());
   if (message.empty()) message = "(no message)";
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    message += " (" + std::string(gatekeeper::clients::kUnavailableHint) + ")";
+  }
   return code + ": " + message;
 }
 

@@ -54,7 +54,8 @@ std::shared_ptr<grpc::Channel> Connect(const Globals& g);
 // --actor, or the login name ($USER, else the passwd entry, else uid:N).
 std::string Actor(const Globals& g);
 
-// "UNAVAILABLE: failed to connect ..." on one line.
+// "UNAVAILABLE: failed to connect ... (is gatekeeperd up at --target? ...)"
+// on one line: for UNAVAILABLE, what to check (clients::kUnavailableHint).
 std::string StatusText(const grpc::Status& s);
 
 // Control characters (newlines included) replaced by spaces.

@@ -18,7 +18,6 @@
 #include <variant>
 #include <vector>
 
-#include "clients/common/channel.h"
 #include "clients/common/csv.h"
 #include "clients/print-gate/digest.h"
 #include "clients/print-gate/manifest.h"
@@ -114,9 +113,6 @@ std::string Hint(const grpc::Status& s) {
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return " (a smaller --batch-size?)";
     case grpc::StatusCode::UNAVAILABLE:
-      return " (no output written; " +
-             std::string(gatekeeper::clients::kUnavailableHint) +
-             "; then run the same command again to resume)";
     case grpc::StatusCode::DEADLINE_EXCEEDED:
     case grpc::StatusCode::ABORTED:
     case grpc::StatusCode::INTERNAL:
