@@ -488,6 +488,27 @@ LAST_CMD="verify_proof.py proof3.json"
 python3 "$(dirname "$0")/scripts/verify_proof.py" "$TMP/proof3.json" "$TMP/audit.pub" \
   >"$OUT" 2>"$ERR" || fail "the independent verifier refused the proof"
 pass
+# And the proof with --since: the older checkpoint and the consistency path.
+LAST_CMD="verify_proof.py proof-new.json"
+python3 "$(dirname "$0")/scripts/verify_proof.py" "$TMP/proof-new.json" "$TMP/audit.pub" \
+  >"$OUT" 2>"$ERR" || fail "the independent verifier refused the proof with --since"
+pass
+# A consistency path altered in one hash: both refuse it.
+python3 - "$TMP/proof-new.json" "$TMP/proof-forked.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+h = p["consistency_path"][0]
+p["consistency_path"][0] = h[:-1] + ("0" if h[-1] != "0" else "1")
+json.dump(p, open(sys.argv[2], "w"))
+PY
+gk 1 audit check-proof "$TMP/proof-forked.json" --pubkey "$TMP/audit.pub"
+expect_out "does not extend the older checkpoint's log"
+LAST_CMD="verify_proof.py proof-forked.json"
+if python3 "$(dirname "$0")/scripts/verify_proof.py" "$TMP/proof-forked.json" "$TMP/audit.pub" \
+  >"$OUT" 2>"$ERR"; then
+  fail "the independent verifier accepted an altered consistency path"
+fi
+expect_out "does not extend the older checkpoint's"
 sed 's/"actor": "[^"]*"/"actor": "mallory"/' "$TMP/proof3.json" >"$TMP/proof-bad.json"
 gk 1 audit check-proof "$TMP/proof-bad.json" --pubkey "$TMP/audit.pub"
 expect_out "proof FAILED: entry 3 does not match its hash"
